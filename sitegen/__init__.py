@@ -1,0 +1,3 @@
+"""sitegen: a static-site publisher for Open Badges."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,136 @@
+"""Reading the repository: site.yaml and every content file, with repository-bound paths."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from sitegen.diagnostics import Diagnostics, Span, suggest
+from sitegen.yamlsrc import Node, parse_yaml
+
+Kind = Literal["issuer", "badge", "award"]
+CONTENT_DIRS: tuple[tuple[Kind, str, bool], ...] = (
+    ("issuer", "content/issuers", False),
+    ("badge", "content/badges", False),
+    ("award", "content/awards", True),  # awards may sit in any sub-folders
+)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceDocument:
+    """One parsed content file."""
+
+    kind: Kind
+    path: str
+    """Site-relative POSIX path."""
+    stem: str
+    """File name without its suffix: the default slug or id."""
+    node: Node
+    digest: str
+    """SHA-256 of the file's bytes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Repository:
+    """The site's source folder; every file reference must stay inside it."""
+
+    root: Path
+
+    def relative(self, path: Path) -> str:
+        """The site-relative POSIX path of a file inside the repository."""
+        return path.relative_to(self.root).as_posix()
+
+    def resolve_reference(
+        self, ref: str, *, base: str, span: Span, diags: Diagnostics, code: str
+    ) -> str | None:
+        """Resolve a file named in ``base`` (a site-relative file) to a site-relative path.
+
+        Relative references start from ``base``'s folder. Absolute paths,
+        ``..`` leaving the repository and symlinks pointing outside it are
+        errors, as are missing files.
+        """
+        pure = PurePosixPath(ref.replace("\\", "/"))
+        if pure.is_absolute() or ref.startswith("~") or ":" in pure.parts[0]:
+            diags.error(
+                span, f"{code}.outside-repository",
+                f"'{ref}' is an absolute path; files must be inside the repository",
+                "give a path relative to this YAML file, like 'logo.png'",
+            )
+            return None
+        target = (self.root / PurePosixPath(base).parent / pure)
+        root = self.root.resolve()
+        try:
+            real = target.resolve(strict=False)
+            real.relative_to(root)
+        except (ValueError, OSError, RuntimeError):
+            diags.error(
+                span, f"{code}.outside-repository",
+                f"'{ref}' points outside the repository",
+                "copy the file into the repository next to this YAML file",
+            )
+            return None
+        if not real.is_file():
+            siblings = sorted(p.name for p in target.parent.glob("*") if p.is_file()) \
+                if target.parent.is_dir() else []
+            diags.error(
+                span, f"{code}.missing-file", f"file '{ref}' does not exist",
+                suggest(pure.name, siblings),
+            )
+            return None
+        return real.relative_to(root).as_posix()
+
+    def read_bytes(self, relpath: str) -> bytes:
+        """The bytes of a site-relative file (already checked to be inside)."""
+        return (self.root / relpath).read_bytes()
+
+
+def read_documents(repo: Repository, diags: Diagnostics) -> list[SourceDocument]:
+    """Parse every content file; files that fail to parse are reported and skipped."""
+    documents: list[SourceDocument] = []
+    root = repo.root.resolve()
+    for kind, folder, recursive in CONTENT_DIRS:
+        directory = repo.root / folder
+        if not directory.is_dir():
+            continue
+        pattern = "**/*" if recursive else "*"
+        for path in sorted(directory.glob(pattern)):
+            if path.suffix not in YAML_SUFFIXES or path.name.startswith("."):
+                continue
+            rel = repo.relative(path)
+            if path.is_symlink():
+                try:
+                    path.resolve(strict=True).relative_to(root)
+                except (ValueError, OSError, RuntimeError):
+                    diags.error(
+                        Span(rel), "content.outside-repository",
+                        "this file is a link to a place outside the repository",
+                    )
+                    continue
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            node = parse_yaml(data, rel, diags)
+            if node is None:
+                continue
+            documents.append(
+                SourceDocument(
+                    kind=kind, path=rel, stem=path.stem, node=node,
+                    digest=hashlib.sha256(data).hexdigest(),
+                )
+            )
+    return documents
+
+
+def read_site_file(repo: Repository, diags: Diagnostics) -> Node | None:
+    """Parse ``site.yaml``; a missing file is reported."""
+    path = repo.root / "site.yaml"
+    if not path.is_file():
+        diags.error(
+            Span("site.yaml"), "site.missing", "site.yaml not found",
+            "run sitegen from the repository's top folder, or pass --source",
+        )
+        return None
+    return parse_yaml(path.read_bytes(), "site.yaml", diags)

@@ -1,0 +1,228 @@
+"""The immutable content model: issuers, badges and awards, resolved and validated."""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sitegen.diagnostics import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """A text in one or more languages; ``values`` is sorted by language code."""
+
+    values: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, language: str, text: str) -> Localized:
+        """A text written in a single language."""
+        return cls(((language, text),))
+
+    def get(self, language: str, fallback: str) -> str:
+        """The text in ``language``, else in ``fallback``, else the first one."""
+        table = dict(self.values)
+        return table.get(language) or table.get(fallback) or self.values[0][1]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this text is written in."""
+        return tuple(lang for lang, _ in self.values)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Duration:
+    """A calendar duration (ISO 8601 ``P1Y6M``, ``P6M``, ``P2W``, ``P90D``)."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    text: str
+
+    def add_to(self, moment: datetime) -> datetime:
+        """Add this duration to ``moment``, clamping the day to the target month."""
+        total_months = moment.month - 1 + self.months + 12 * self.years
+        year, month = moment.year + total_months // 12, total_months % 12 + 1
+        day = min(moment.day, calendar.monthrange(year, month)[1])
+        return moment.replace(year=year, month=month, day=day) + timedelta(days=self.days)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """Settings from ``site.yaml``."""
+
+    title: Localized
+    """The site's name, shown in every page header."""
+    base_url: str
+    """Absolute URL the site is published at, ending with ``/``."""
+    language: str = "fr"
+    """Default language of pages and of untranslated content."""
+    timezone: str = "UTC"
+    """IANA time zone in which plain dates (``2024-03-14``) are read."""
+    theme: str = "default"
+    """Theme name: ``themes/<name>/`` in the site, else the built-in one."""
+    description: Localized | None = None
+    """A sentence about the site, for the home page and search engines."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Image:
+    """An image file in the repository and its alternative text."""
+
+    path: str
+    """Site-relative POSIX path of the file."""
+    alt: Localized
+    source: Span
+
+    @property
+    def is_svg(self) -> bool:
+        """True for an SVG file (else PNG)."""
+        return self.path.lower().endswith(".svg")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issuer:
+    """An organization that awards badges."""
+
+    slug: str
+    name: Localized
+    url: str
+    email: str
+    telephone: str | None = None
+    description: Localized | None = None
+    image: Image | None = None
+    location: str | None = None
+    request_url: str | None = None
+    """Where a person asks for a badge (a form, a page, or a mailto: link)."""
+    source: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Criterion:
+    """One requirement of a badge, validated over an observation period."""
+
+    id: str
+    name: Localized
+    description: Localized | None = None
+    period: Duration | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alignment:
+    """A link from a badge to a skill in a framework (ESCO, ROME, ...)."""
+
+    name: Localized
+    url: str
+    framework: str | None = None
+    code: str | None = None
+    description: Localized | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Badge:
+    """An achievement that an issuer awards, with its criteria."""
+
+    slug: str
+    issuer: Issuer
+    name: Localized
+    description: Localized
+    image: Image
+    criteria_narrative: Localized | None = None
+    criteria: tuple[Criterion, ...] = ()
+    how_to_obtain: Localized | None = None
+    tags: tuple[str, ...] = ()
+    alignments: tuple[Alignment, ...] = ()
+    validity: Duration | None = None
+    """How long an award stays valid; gives each award its expiry date."""
+    source: Span
+
+
+class NameDisplay(enum.Enum):
+    """How an earner agreed to have their name shown."""
+
+    FULL = "full"
+    INITIAL = "initial"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipient:
+    """The earner: an email (published only salted and hashed) and an optional name."""
+
+    email: str
+    """Trimmed and lower-cased: the exact form that is hashed."""
+    name: str | None = None
+    display: NameDisplay = NameDisplay.NONE
+
+    @property
+    def shown_name(self) -> str | None:
+        """The name in the form the earner consented to, or None."""
+        if self.name is None or self.display is NameDisplay.NONE:
+            return None
+        if self.display is NameDisplay.FULL:
+            return self.name
+        first, _, rest = self.name.partition(" ")
+        return f"{first} {rest.strip()[0]}." if rest.strip() else first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """What shows that a criterion was met: a text, a link or a file."""
+
+    name: Localized | None = None
+    narrative: Localized | None = None
+    url: str | None = None
+    file: str | None = None
+    """Site-relative path of a file published with the award."""
+    criterion: Criterion | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revocation:
+    """Why and when an award was withdrawn."""
+
+    date: datetime
+    reason: Localized
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Award:
+    """One badge awarded to one person."""
+
+    id: str
+    badge: Badge
+    recipient: Recipient
+    issued: datetime
+    expires: datetime | None = None
+    """From the award, else from the badge's validity, else None."""
+    narrative: Localized | None = None
+    evidence: tuple[Evidence, ...] = ()
+    met_criteria: tuple[Criterion, ...] = ()
+    """Criteria met: the required ones plus any optional ones the award names."""
+    revocation: Revocation | None = None
+    listed: bool = False
+    """Shown in indexes and to search engines (only with the earner's consent)."""
+    source: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """Everything a build publishes, sorted by slug or id for deterministic output."""
+
+    config: SiteConfig
+    issuers: tuple[Issuer, ...] = ()
+    badges: tuple[Badge, ...] = ()
+    awards: tuple[Award, ...] = ()
+    files: tuple[str, ...] = field(default=())
+    """Site-relative paths of every content file read, for change detection."""
+
+    def badges_of(self, issuer: Issuer) -> tuple[Badge, ...]:
+        """The badges an issuer awards."""
+        return tuple(b for b in self.badges if b.issuer.slug == issuer.slug)
+
+    def awards_of(self, badge: Badge) -> tuple[Award, ...]:
+        """The awards of a badge."""
+        return tuple(a for a in self.awards if a.badge.slug == badge.slug)

@@ -1,0 +1,424 @@
+"""Turning parsed content documents into the validated, cross-referenced model."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Sequence
+
+from sitegen.content import Repository, SourceDocument
+from sitegen.diagnostics import Diagnostics, Span, suggest
+from sitegen.fields import SLUG, Fields
+from sitegen.model import (
+    Alignment,
+    Award,
+    Badge,
+    Criterion,
+    Evidence,
+    Image,
+    Issuer,
+    NameDisplay,
+    Recipient,
+    Revocation,
+    Site,
+    SiteConfig,
+)
+from sitegen.yamlsrc import Node
+
+ISSUER_KEYS = (
+    "name", "url", "email", "telephone", "description", "image", "location", "request_url",
+)
+BADGE_KEYS = (
+    "issuer", "name", "description", "image", "criteria", "how_to_obtain", "tags",
+    "alignments", "validity",
+)
+AWARD_KEYS = (
+    "id", "badge", "recipient", "issued", "expires", "narrative", "evidence",
+    "optional_criteria", "revoked", "listed",
+)
+IMAGE_KEYS = ("file", "alt")
+CRITERIA_KEYS = ("narrative", "items")
+CRITERION_KEYS = ("id", "name", "description", "period", "optional")
+ALIGNMENT_KEYS = ("name", "url", "framework", "code", "description")
+RECIPIENT_KEYS = ("email", "name", "display")
+EVIDENCE_KEYS = ("name", "narrative", "url", "file", "criterion")
+REVOKED_KEYS = ("date", "reason")
+
+
+class _Context:
+    """What every reader needs: the repository, the settings and the collector."""
+
+    def __init__(self, repo: Repository, config: SiteConfig, diags: Diagnostics) -> None:
+        self.repo = repo
+        self.config = config
+        self.diags = diags
+        self.zone = zoneinfo.ZoneInfo(config.timezone) if _is_zone(config.timezone) \
+            else zoneinfo.ZoneInfo("UTC")
+
+    def fields(self, node: Node, allowed: Sequence[str], what: str) -> Fields:
+        return Fields(node, self.diags, allowed=allowed, what=what, language=self.config.language)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def resolve_site(
+    documents: Iterable[SourceDocument],
+    repo: Repository,
+    config: SiteConfig,
+    diags: Diagnostics,
+) -> Site:
+    """Validate every document and link awards to badges to issuers.
+
+    Every problem is reported; objects with errors are left out of the model,
+    and the caller stops at the stage boundary when ``diags`` has errors.
+    """
+    ctx = _Context(repo, config, diags)
+    docs = sorted(documents, key=lambda d: d.path)
+    issuers: dict[str, Issuer] = {}
+    for doc in (d for d in docs if d.kind == "issuer"):
+        if _check_slug(doc, diags):
+            issuer = _read_issuer(doc, ctx)
+            if issuer is not None:
+                issuers[issuer.slug] = issuer
+    issuer_slugs = {d.stem for d in docs if d.kind == "issuer"}
+    badges: dict[str, Badge] = {}
+    for doc in (d for d in docs if d.kind == "badge"):
+        if _check_slug(doc, diags):
+            badge = _read_badge(doc, ctx, issuers, issuer_slugs)
+            if badge is not None:
+                badges[badge.slug] = badge
+    badge_slugs = {d.stem for d in docs if d.kind == "badge"}
+    awards: dict[str, Award] = {}
+    for doc in (d for d in docs if d.kind == "award"):
+        award = _read_award(doc, ctx, badges, badge_slugs)
+        if award is None:
+            continue
+        if award.id in awards:
+            first = awards[award.id].source
+            diags.error(
+                _id_span(doc), "award.duplicate-id",
+                f"award id '{award.id}' is already used by {first.path}",
+                "each award needs its own id: rename the file or change its 'id'",
+            )
+            continue
+        awards[award.id] = award
+    return Site(
+        config=config,
+        issuers=tuple(issuers[k] for k in sorted(issuers)),
+        badges=tuple(badges[k] for k in sorted(badges)),
+        awards=tuple(awards[k] for k in sorted(awards)),
+        files=tuple(d.path for d in docs),
+    )
+
+
+def _check_slug(doc: SourceDocument, diags: Diagnostics) -> bool:
+    if SLUG.fullmatch(doc.stem):
+        return True
+    diags.error(
+        Span(doc.path), f"{doc.kind}.bad-file-name",
+        f"'{doc.stem}' cannot be used as an identifier in web addresses",
+        "rename the file with lower-case letters, digits and hyphens, like 'my-badge.yaml'",
+    )
+    return False
+
+
+def _id_span(doc: SourceDocument) -> Span:
+    if isinstance(doc.node.value, dict) and "id" in doc.node.value:
+        return doc.node.value["id"].node.span
+    return Span(doc.path)
+
+
+def _read_image(f: Fields, ctx: _Context, base: str, *, required: bool) -> Image | None:
+    node = f.get("image")
+    if node is None:
+        if required:
+            f.diags.error(
+                f.node.span, f"{f.what}.missing-key", "missing required key 'image'",
+                "add image: {file: badge.png, alt: 'what the image shows'}",
+            )
+        return None
+    if isinstance(node.value, str):
+        ctx.diags.error(
+            node.span, f"{f.what}.image-alt",
+            "the image needs an alternative text",
+            f"write image: {{file: {node.value}, alt: 'what the image shows'}}",
+        )
+        return None
+    sub = ctx.fields(node, IMAGE_KEYS, f.what)
+    ref = sub.text("file", required=True, max_len=500)
+    alt = sub.localized("alt", max_len=300)
+    if alt is None and sub.ok and sub.get("alt") is None:
+        ctx.diags.error(
+            node.span, f"{f.what}.image-alt",
+            "the image has no alternative text ('alt')",
+            "describe the image in a few words: it is read aloud to blind visitors "
+            "and shown in the credential",
+        )
+    if ref is None:
+        return None
+    if not ref.lower().endswith((".png", ".svg")):
+        ctx.diags.error(
+            sub.span("file"), f"{f.what}.image-format",
+            f"'{ref}' is not a PNG or SVG file", "badge images must be PNG or SVG",
+        )
+        return None
+    path = ctx.repo.resolve_reference(
+        ref, base=base, span=sub.span("file"), diags=ctx.diags, code=f.what
+    )
+    if path is None or alt is None:
+        return None
+    return Image(path=path, alt=alt, source=sub.span("file"))
+
+
+def _read_issuer(doc: SourceDocument, ctx: _Context) -> Issuer | None:
+    f = ctx.fields(doc.node, ISSUER_KEYS, "issuer")
+    if not f.ok:
+        return None
+    name = f.localized("name", required=True, max_len=200)
+    url = f.url("url", required=True)
+    email = f.email("email", required=True)
+    issuer = Issuer(
+        slug=doc.stem,
+        name=name,  # type: ignore[arg-type] # checked below
+        url=url or "",
+        email=email or "",
+        telephone=f.telephone("telephone"),
+        description=f.localized("description"),
+        image=_read_image(f, ctx, doc.path, required=False),
+        location=f.text("location", max_len=200),
+        request_url=f.url("request_url", mailto=True),
+        source=doc.node.span,
+    )
+    return issuer if name and url and email else None
+
+
+def _read_badge(
+    doc: SourceDocument, ctx: _Context, issuers: dict[str, Issuer], issuer_slugs: set[str]
+) -> Badge | None:
+    f = ctx.fields(doc.node, BADGE_KEYS, "badge")
+    if not f.ok:
+        return None
+    issuer = _reference(f, "issuer", issuers, issuer_slugs, "badge.unknown-issuer", "issuer")
+    name = f.localized("name", required=True, max_len=200)
+    description = f.localized("description", required=True)
+    image = _read_image(f, ctx, doc.path, required=True)
+    narrative, criteria = _read_criteria(f, ctx)
+    alignments = tuple(
+        a for a in (_read_alignment(n, ctx) for n in f.items("alignments")) if a is not None
+    )
+    badge_fields = {
+        "how_to_obtain": f.localized("how_to_obtain"),
+        "tags": f.texts("tags", max_len=60),
+        "validity": f.duration("validity"),
+    }
+    if issuer is None or name is None or description is None or image is None:
+        return None
+    if narrative is None and not criteria:
+        return None
+    return Badge(
+        slug=doc.stem, issuer=issuer, name=name, description=description, image=image,
+        criteria_narrative=narrative, criteria=criteria, alignments=alignments,
+        source=doc.node.span, **badge_fields,  # type: ignore[arg-type]
+    )
+
+
+def _read_criteria(f: Fields, ctx: _Context) -> tuple[object, tuple[Criterion, ...]]:
+    node = f.get("criteria")
+    if node is None:
+        f.diags.error(
+            f.node.span, "badge.missing-key", "missing required key 'criteria'",
+            "say what a person must do to earn the badge: criteria: {narrative: ..., items: [...]}",
+        )
+        return None, ()
+    if isinstance(node.value, str):  # a plain narrative is enough
+        return f.localized("criteria"), ()
+    sub = ctx.fields(node, CRITERIA_KEYS, "badge")
+    narrative = sub.localized("narrative")
+    criteria: list[Criterion] = []
+    seen: dict[str, Span] = {}
+    for item in sub.items("items"):
+        c = ctx.fields(item, CRITERION_KEYS, "badge")
+        if not c.ok:
+            continue
+        cid, name = c.slug("id", required=True), c.localized("name", required=True, max_len=300)
+        criterion_values = {
+            "description": c.localized("description"),
+            "period": c.duration("period"),
+            "optional": c.boolean("optional", default=False),
+        }
+        if cid in seen:
+            ctx.diags.error(
+                c.span("id"), "badge.duplicate-criterion",
+                f"criterion id '{cid}' is used twice (first at line {seen[cid].line})",
+            )
+            continue
+        if cid and name:
+            seen[cid] = c.span("id")
+            criteria.append(Criterion(id=cid, name=name, **criterion_values))  # type: ignore[arg-type]
+    if sub.ok and narrative is None and not criteria:
+        ctx.diags.error(
+            node.span, "badge.empty-criteria",
+            "criteria need a 'narrative' or at least one item in 'items'",
+        )
+    return narrative, tuple(criteria)
+
+
+def _read_alignment(node: Node, ctx: _Context) -> Alignment | None:
+    a = ctx.fields(node, ALIGNMENT_KEYS, "badge")
+    if not a.ok:
+        return None
+    name, url = a.localized("name", required=True, max_len=300), a.url("url", required=True)
+    framework, code = a.text("framework", max_len=200), a.text("code", max_len=100)
+    description = a.localized("description")
+    if name is None or url is None:
+        return None
+    return Alignment(name=name, url=url, framework=framework, code=code, description=description)
+
+
+def _reference(
+    f: Fields, key: str, known: dict[str, object], all_slugs: set[str], code: str, noun: str
+) -> object:
+    slug = f.text(key, required=True, max_len=64)
+    if slug is None:
+        return None
+    if slug in known:
+        return known[slug]
+    if slug not in all_slugs:  # a known file with its own errors is reported there
+        f.diags.error(
+            f.span(key), code, f"{noun} '{slug}' does not exist",
+            suggest(slug, all_slugs) or f"create content/{noun}s/{slug}.yaml",
+        )
+    return None
+
+
+def _read_award(
+    doc: SourceDocument, ctx: _Context, badges: dict[str, Badge], badge_slugs: set[str]
+) -> Award | None:
+    f = ctx.fields(doc.node, AWARD_KEYS, "award")
+    if not f.ok:
+        return None
+    award_id = f.slug("id") if f.get("id") is not None else doc.stem
+    if f.get("id") is None and not SLUG.fullmatch(doc.stem):
+        _check_slug(doc, ctx.diags)
+        award_id = None
+    badge = _reference(f, "badge", badges, badge_slugs, "award.unknown-badge", "badge")
+    recipient = _read_recipient(f, ctx)
+    issued = f.moment("issued", ctx.zone, required=True)
+    expires = f.moment("expires", ctx.zone)
+    revocation = _read_revocation(f, ctx)
+    narrative = f.localized("narrative")
+    listed = f.boolean("listed", default=False)
+    if not isinstance(badge, Badge):
+        return None
+    evidence = tuple(
+        e for e in (_read_evidence(n, ctx, doc.path, badge) for n in f.items("evidence"))
+        if e is not None
+    )
+    met = _read_met_criteria(f, badge)
+    if issued is not None:
+        if expires is None and badge.validity is not None:
+            expires = badge.validity.add_to(issued)
+        elif expires is not None and expires <= issued:
+            ctx.diags.error(
+                f.span("expires"), "award.expires-before-issued",
+                "the award expires before it was issued",
+            )
+        if revocation is not None and revocation.date < issued:
+            ctx.diags.error(
+                f.span("revoked"), "award.revoked-before-issued",
+                "the award is revoked before it was issued",
+            )
+    if award_id is None or recipient is None or issued is None:
+        return None
+    return Award(
+        id=award_id, badge=badge, recipient=recipient, issued=issued, expires=expires,
+        narrative=narrative, evidence=evidence, met_criteria=met, revocation=revocation,
+        listed=listed, source=doc.node.span,
+    )
+
+
+def _read_recipient(f: Fields, ctx: _Context) -> Recipient | None:
+    node = f.get("recipient")
+    if node is None:
+        f.diags.error(f.node.span, "award.missing-key", "missing required key 'recipient'")
+        return None
+    r = ctx.fields(node, RECIPIENT_KEYS, "award")
+    email = r.email("email", required=True)
+    name = r.text("name", max_len=200)
+    display = NameDisplay(r.choice("display", tuple(d.value for d in NameDisplay), default="none"))
+    if display is not NameDisplay.NONE and name is None and r.ok:
+        ctx.diags.error(
+            r.span("display"), "award.display-without-name",
+            f"display is '{display.value}' but the recipient has no 'name'",
+        )
+    if email is None:
+        return None
+    return Recipient(email=email, name=name, display=display)
+
+
+def _read_revocation(f: Fields, ctx: _Context) -> Revocation | None:
+    node = f.get("revoked")
+    if node is None:
+        return None
+    r = ctx.fields(node, REVOKED_KEYS, "award")
+    when = r.moment("date", ctx.zone, required=True)
+    reason = r.localized("reason", required=True, max_len=500)
+    if when is None or reason is None:
+        return None
+    return Revocation(date=when, reason=reason)
+
+
+def _read_evidence(node: Node, ctx: _Context, base: str, badge: Badge) -> Evidence | None:
+    e = ctx.fields(node, EVIDENCE_KEYS, "award")
+    if not e.ok:
+        return None
+    name, narrative = e.localized("name", max_len=300), e.localized("narrative")
+    url = e.url("url")
+    ref = e.text("file", max_len=500)
+    path = ctx.repo.resolve_reference(
+        ref, base=base, span=e.span("file"), diags=ctx.diags, code="award"
+    ) if ref else None
+    criterion = None
+    cid = e.text("criterion", max_len=64)
+    if cid is not None:
+        by_id = {c.id: c for c in badge.criteria}
+        criterion = by_id.get(cid)
+        if criterion is None:
+            ctx.diags.error(
+                e.span("criterion"), "award.unknown-criterion",
+                f"badge '{badge.slug}' has no criterion '{cid}'",
+                suggest(cid, by_id) or (f"criteria: {', '.join(by_id)}" if by_id else None),
+            )
+    if not (narrative or url or path):
+        ctx.diags.error(
+            node.span, "award.empty-evidence",
+            "evidence needs a 'narrative', a 'url' or a 'file'",
+        )
+        return None
+    return Evidence(name=name, narrative=narrative, url=url, file=path, criterion=criterion)
+
+
+def _read_met_criteria(f: Fields, badge: Badge) -> tuple[Criterion, ...]:
+    by_id = {c.id: c for c in badge.criteria}
+    named = set()
+    for item in f.items("optional_criteria"):
+        cid = item.value if isinstance(item.value, str) else None
+        criterion = by_id.get(cid) if cid else None
+        if criterion is None or not criterion.optional:
+            optional = [c.id for c in badge.criteria if c.optional]
+            f.diags.error(
+                item.span, "award.unknown-criterion",
+                f"badge '{badge.slug}' has no optional criterion '{item.value}'",
+                suggest(str(item.value), optional)
+                or (f"optional criteria: {', '.join(optional)}" if optional else
+                    "this badge has no optional criteria"),
+            )
+            continue
+        named.add(criterion.id)
+    return tuple(c for c in badge.criteria if not c.optional or c.id in named)
+

@@ -1,0 +1,103 @@
+"""The one source of truth for every public URL, JSON-LD id and output path."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from sitegen.model import Award, Badge, Issuer
+
+# Output paths are site-relative POSIX paths; a trailing "/" names a page's
+# folder, whose file is index.html.
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    """Maps model objects to output paths and absolute URLs under ``base_url``."""
+
+    base_url: str
+
+    def absolute(self, path: str) -> str:
+        """The absolute URL of a site-relative output path."""
+        return self.base_url + (path[:-10] if path.endswith("index.html") else path)
+
+    # pages
+    def home(self) -> str:
+        """The home page."""
+        return "index.html"
+
+    def issuer_page(self, issuer: Issuer) -> str:
+        """An issuer's page."""
+        return f"issuers/{issuer.slug}/index.html"
+
+    def badge_page(self, badge: Badge) -> str:
+        """A badge's page (also the OB2 criteria URL)."""
+        return f"badges/{badge.slug}/index.html"
+
+    def award_page(self, award: Award) -> str:
+        """An award's verification page."""
+        return f"awards/{award.id}/index.html"
+
+    def not_found_page(self) -> str:
+        """The page hosts serve for unknown paths."""
+        return "404.html"
+
+    # Open Badges 2.0 documents
+    def issuer_profile(self, issuer: Issuer) -> str:
+        """OB2 issuer Profile."""
+        return f"issuers/{issuer.slug}/profile.json"
+
+    def revocation_list(self, issuer: Issuer) -> str:
+        """OB2 RevocationList of an issuer."""
+        return f"issuers/{issuer.slug}/revocations.json"
+
+    def badge_class(self, badge: Badge) -> str:
+        """OB2 BadgeClass."""
+        return f"badges/{badge.slug}/badgeclass.json"
+
+    def assertion(self, award: Award) -> str:
+        """OB2 hosted Assertion."""
+        return f"awards/{award.id}/assertion.json"
+
+    # images
+    def issuer_image(self, issuer: Issuer) -> str:
+        """An issuer's logo, as published."""
+        assert issuer.image is not None  # noqa: S101 - callers check first
+        return f"issuers/{issuer.slug}/logo.{'svg' if issuer.image.is_svg else 'png'}"
+
+    def badge_image_png(self, badge: Badge) -> str:
+        """A badge's image as PNG (unbaked)."""
+        return f"badges/{badge.slug}/image.png"
+
+    def badge_image_svg(self, badge: Badge) -> str:
+        """A badge's image as SVG (unbaked)."""
+        return f"badges/{badge.slug}/image.svg"
+
+    def baked_png(self, award: Award) -> str:
+        """The award's baked PNG."""
+        return f"awards/{award.id}/badge.png"
+
+    def baked_svg(self, award: Award) -> str:
+        """The award's baked SVG."""
+        return f"awards/{award.id}/badge.svg"
+
+    def evidence_file(self, award: Award, source_path: str) -> str:
+        """Where an evidence file of an award is published."""
+        return f"awards/{award.id}/evidence/{posixpath.basename(source_path)}"
+
+    def static(self, name: str) -> str:
+        """A theme asset."""
+        return f"static/{name}"
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A link from one output file to another that works under any sub-path.
+
+    ``index.html`` targets become their folder (``../badges/x/``).
+    """
+    target_dir, target_name = posixpath.split(to_path)
+    start = posixpath.dirname(from_path) or "."
+    rel = posixpath.relpath(target_dir or ".", start)
+    if target_name == "index.html":
+        return "./" if rel == "." else rel + "/"
+    return target_name if rel == "." else f"{rel}/{target_name}"
