@@ -99,15 +99,21 @@ class ContentError(Exception):
         self.diagnostics = diagnostics
 
 
-def suggest(word: str, candidates: Iterable[str]) -> str | None:
-    """Return a 'did you mean' hint for a misspelled name, or None."""
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a misspelled name most likely meant, or None."""
     pool = sorted(set(candidates))
     matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if not matches:
         lowered = {c.lower(): c for c in pool}
         if word.lower() in lowered:
             matches = [lowered[word.lower()]]
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return matches[0] if matches else None
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """Return a 'did you mean' hint for a misspelled name, or None."""
+    match = closest(word, candidates)
+    return f"did you mean '{match}'?" if match else None
 
 
 def format_text(diagnostics: Iterable[Diagnostic]) -> str:

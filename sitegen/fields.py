@@ -6,14 +6,16 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, tzinfo
 
-from sitegen.diagnostics import Diagnostics, Span, suggest
+from sitegen.diagnostics import Diagnostics, Span, closest, suggest
 from sitegen.model import Duration, Localized
 from sitegen.yamlsrc import Entry, Node
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Z]{2})?")
 # Deliberately simple and strict: one @, a dotted domain, no spaces or quotes.
-EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 URL = re.compile(r"https?://[^\s/?#@]+(?:/[^\s]*)?", re.IGNORECASE)
 TELEPHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -43,6 +45,8 @@ class Fields:
         self.language = language
         self.allowed = tuple(allowed)
         self.entries: dict[str, Entry] = {}
+        self.misspelled: set[str] = set()
+        """Allowed keys that an unknown key probably meant (already reported)."""
         if not isinstance(node.value, dict):
             diags.error(
                 node.span, f"{what}.not-a-mapping",
@@ -53,9 +57,13 @@ class Fields:
         self.entries = node.value
         for key, entry in self.entries.items():
             if key not in self.allowed:
+                close = closest(key, self.allowed)
+                if close:
+                    self.misspelled.add(close)
                 diags.error(
                     entry.key_span, f"{what}.unknown-key", f"unknown key '{key}'",
-                    suggest(key, self.allowed) or f"allowed keys: {', '.join(self.allowed)}",
+                    f"did you mean '{close}'?" if close
+                    else f"allowed keys: {', '.join(self.allowed)}",
                 )
 
     @property
@@ -75,11 +83,16 @@ class Fields:
         entry = self.entries.get(key)
         return entry.node.span if entry else self.node.span
 
-    def _missing(self, key: str, required: bool) -> None:
-        if required and self.ok:
+    def _missing(self, key: str, required: bool, hint: str | None = None) -> None:
+        # A misspelled key was reported with a hint; "missing" would say it twice.
+        if required and self.ok and key not in self.misspelled:
             self.diags.error(
-                self.node.span, f"{self.what}.missing-key", f"missing required key '{key}'"
+                self.node.span, f"{self.what}.missing-key", f"missing required key '{key}'", hint
             )
+
+    def report_missing(self, key: str, hint: str | None = None) -> None:
+        """Report a required key that is absent (unless a misspelling was reported)."""
+        self._missing(key, True, hint)
 
     def _wrong(self, node: Node, key: str, expected: str) -> None:
         self.diags.error(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from sitegen.content import Repository, SourceDocument
 from sitegen.diagnostics import Diagnostics, Span, suggest
@@ -16,13 +17,16 @@ from sitegen.model import (
     Evidence,
     Image,
     Issuer,
+    Localized,
     NameDisplay,
     Recipient,
     Revocation,
     Site,
     SiteConfig,
 )
-from sitegen.yamlsrc import Node
+from sitegen.yamlsrc import Entry, Node
+
+T = TypeVar("T")
 
 ISSUER_KEYS = (
     "name", "url", "email", "telephone", "description", "image", "location", "request_url",
@@ -128,8 +132,10 @@ def _check_slug(doc: SourceDocument, diags: Diagnostics) -> bool:
 
 
 def _id_span(doc: SourceDocument) -> Span:
-    if isinstance(doc.node.value, dict) and "id" in doc.node.value:
-        return doc.node.value["id"].node.span
+    entries = doc.node.value
+    if isinstance(entries, dict) and "id" in entries:
+        entry: Entry = entries["id"]
+        return entry.node.span
     return Span(doc.path)
 
 
@@ -137,10 +143,7 @@ def _read_image(f: Fields, ctx: _Context, base: str, *, required: bool) -> Image
     node = f.get("image")
     if node is None:
         if required:
-            f.diags.error(
-                f.node.span, f"{f.what}.missing-key", "missing required key 'image'",
-                "add image: {file: badge.png, alt: 'what the image shows'}",
-            )
+            f.report_missing("image", "add image: {file: badge.png, alt: 'what the image shows'}")
         return None
     if isinstance(node.value, str):
         ctx.diags.error(
@@ -227,11 +230,13 @@ def _read_badge(
     )
 
 
-def _read_criteria(f: Fields, ctx: _Context) -> tuple[object, tuple[Criterion, ...]]:
+def _read_criteria(
+    f: Fields, ctx: _Context
+) -> tuple[Localized | None, tuple[Criterion, ...]]:
     node = f.get("criteria")
     if node is None:
-        f.diags.error(
-            f.node.span, "badge.missing-key", "missing required key 'criteria'",
+        f.report_missing(
+            "criteria",
             "say what a person must do to earn the badge: criteria: {narrative: ..., items: [...]}",
         )
         return None, ()
@@ -281,8 +286,8 @@ def _read_alignment(node: Node, ctx: _Context) -> Alignment | None:
 
 
 def _reference(
-    f: Fields, key: str, known: dict[str, object], all_slugs: set[str], code: str, noun: str
-) -> object:
+    f: Fields, key: str, known: Mapping[str, T], all_slugs: set[str], code: str, noun: str
+) -> T | None:
     slug = f.text(key, required=True, max_len=64)
     if slug is None:
         return None
@@ -313,7 +318,7 @@ def _read_award(
     revocation = _read_revocation(f, ctx)
     narrative = f.localized("narrative")
     listed = f.boolean("listed", default=False)
-    if not isinstance(badge, Badge):
+    if badge is None:
         return None
     evidence = tuple(
         e for e in (_read_evidence(n, ctx, doc.path, badge) for n in f.items("evidence"))
@@ -345,7 +350,7 @@ def _read_award(
 def _read_recipient(f: Fields, ctx: _Context) -> Recipient | None:
     node = f.get("recipient")
     if node is None:
-        f.diags.error(f.node.span, "award.missing-key", "missing required key 'recipient'")
+        f.report_missing("recipient")
         return None
     r = ctx.fields(node, RECIPIENT_KEYS, "award")
     email = r.email("email", required=True)

@@ -93,7 +93,7 @@ def parse_yaml(data: bytes, path: str, diags: Diagnostics) -> Node | None:
         )
         return None
     try:
-        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

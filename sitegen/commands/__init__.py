@@ -1,0 +1,1 @@
+"""Commands: the only modules that sequence the pipeline's stages."""

@@ -1,0 +1,28 @@
+import pytest
+
+from sitegen.urls import Urls, relative_url
+from tests.test_resolve import load
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "expected"),
+    [
+        ("index.html", "index.html", "./"),
+        ("index.html", "badges/b/index.html", "badges/b/"),
+        ("awards/a/index.html", "badges/b/index.html", "../../badges/b/"),
+        ("awards/a/index.html", "awards/a/badge.png", "badge.png"),
+        ("awards/a/index.html", "static/site.css", "../../static/site.css"),
+        ("awards/a/index.html", "index.html", "../../"),
+    ],
+)
+def test_relative_url_works_under_any_sub_path(start, target, expected):
+    assert relative_url(start, target) == expected
+
+
+def test_urls_are_absolute_under_base_url_with_sub_path(site_factory):
+    site, _ = load(site_factory())
+    urls = Urls("https://example.org/badges/")
+    award = site.awards[0]
+    assert urls.absolute(urls.assertion(award)) == "https://example.org/badges/awards/a1/assertion.json"
+    assert urls.absolute(urls.award_page(award)) == "https://example.org/badges/awards/a1/"
+    assert urls.absolute(urls.badge_page(award.badge)) == "https://example.org/badges/badges/ponctuel/"
