@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sitegen.content import Repository, SourceDocument
 from sitegen.diagnostics import Diagnostics, Span, suggest
-from sitegen.fields import SLUG, Fields
+from sitegen.fields import LANGUAGE, SLUG, Fields
 from sitegen.model import (
     Alignment,
     Award,
@@ -240,7 +240,7 @@ def _read_criteria(
             "say what a person must do to earn the badge: criteria: {narrative: ..., items: [...]}",
         )
         return None, ()
-    if isinstance(node.value, str):  # a plain narrative is enough
+    if isinstance(node.value, str) or _is_translation(node):  # a narrative alone is enough
         return f.localized("criteria"), ()
     sub = ctx.fields(node, CRITERIA_KEYS, "badge")
     narrative = sub.localized("narrative")
@@ -271,6 +271,13 @@ def _read_criteria(
             "criteria need a 'narrative' or at least one item in 'items'",
         )
     return narrative, tuple(criteria)
+
+
+def _is_translation(node: Node) -> bool:
+    """True for a mapping of language codes to text, like ``{fr: ..., en: ...}``."""
+    return isinstance(node.value, dict) and bool(node.value) and all(
+        LANGUAGE.fullmatch(key) and key not in CRITERIA_KEYS for key in node.value
+    )
 
 
 def _read_alignment(node: Node, ctx: _Context) -> Alignment | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from sitegen.commands.build import build_site
+from sitegen.devserver import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,3 +95,25 @@ def site_factory(tmp_path: Path) -> SiteFactory:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def served_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the bundled example site for a loopback URL and serve it; yields the base URL."""
+    out = tmp_path_factory.mktemp("served") / "site"
+    server = make_server(out, 0, quiet=True)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    build_site(ROOT, out, base_url=base_url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def ob2_validator():
+    """The 1EdTech Open Badges 2.0 validator, in a virtual environment of its own."""
+    from tests.ob2validator.client import make_validator
+
+    return make_validator()

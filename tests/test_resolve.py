@@ -284,3 +284,12 @@ def test_resolve_reports_expiry_before_issue(site_factory):
     root = site_factory({"content/awards/2024/a1.yaml": AWARD_COPY + "expires: 2024-01-01\n"})
     _, problems = load(root)
     assert [(p[1], p[3]) for p in problems] == [(4, "award.expires-before-issued")]
+
+
+def test_resolve_accepts_translated_criteria_text(site_factory):
+    root = site_factory({"content/badges/ponctuel.yaml": (
+        "issuer: atelier\nname: P\ndescription: x\nimage: {file: ponctuel.png, alt: a}\n"
+        "criteria: {fr: Être à l'heure., en: Be on time.}\n")})
+    site, problems = load(root)
+    assert problems == []
+    assert site.badges[0].criteria_narrative.get("en", "fr") == "Be on time."

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from sitegen.commands.build import build_site
-from sitegen.devserver import make_server
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,20 +21,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def served_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the bundled example site for a loopback URL and serve it; yields the base URL."""
-    out = tmp_path_factory.mktemp("served") / "site"
-    server = make_server(out, 0, quiet=True)
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    build_site(ROOT, out, base_url=base_url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-
-
 class Browser:
     """A Chromium page factory that records any request leaving 127.0.0.1."""
 
@@ -45,10 +28,14 @@ class Browser:
         self.browser = browser
         self.foreign: list[str] = []
 
-    def page(self, *, javascript: bool = True, width: int = 1200, height: int = 900) -> object:
+    def page(
+        self, *, javascript: bool = True, width: int = 1200, height: int = 900,
+        bypass_csp: bool = False,
+    ) -> object:
+        """A new page; ``bypass_csp`` only to inject test tooling such as axe."""
         context = self.browser.new_context(  # type: ignore[attr-defined]
             java_script_enabled=javascript, viewport={"width": width, "height": height},
-            locale="fr-FR",
+            locale="fr-FR", bypass_csp=bypass_csp,
         )
         page = context.new_page()
 

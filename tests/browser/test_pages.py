@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,8 +22,9 @@ PAGES = (
     + [f"awards/{a.id}/" for a in SITE.awards]
 )
 REVOKED = next(a for a in SITE.awards if a.revocation)
+# The page decides "expired" with the reader's clock, so the test uses the real one.
 EXPIRED = next(a for a in SITE.awards if a.expires and a.revocation is None
-               and a.expires.year < 2026)
+               and a.expires < datetime.now(UTC))
 NAMED = next(a for a in SITE.awards if a.recipient.shown_name and a.listed)
 HIDDEN = next(a for a in SITE.awards if a.recipient.shown_name is None and not a.listed)
 
@@ -41,7 +43,7 @@ def axe_violations(page) -> list[dict]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_is_accessible_and_requests_nothing_foreign(served_example, browser, path):
-    page = browser.page()
+    page = browser.page(bypass_csp=True)
     response = page.goto(served_example + path)
     assert response.status == (404 if path.startswith("404-probe") else 200)
     assert page.locator("html").get_attribute("lang") == "fr"
