@@ -115,10 +115,13 @@ def _prepare_png(data: bytes, span: Span, diags: Diagnostics) -> PreparedImage |
     except BakeError as exc:
         diags.error(span, "image.corrupt", f"the PNG file is damaged: {exc}")
         return None
-    except (
-        UnidentifiedImageError, OSError, SyntaxError, ValueError,
-        PILImage.DecompressionBombError, PILImage.DecompressionBombWarning,
-    ) as exc:
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        diags.error(
+            span, "image.too-big",
+            f"the image has too many pixels to open safely; the maximum is {MAX_SIDE}x{MAX_SIDE}",
+        )
+        return None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         diags.error(span, "image.corrupt", f"the image cannot be read: {exc}")
         return None
     return PreparedImage(png=data, svg=_wrap_png_in_svg(data, width), is_svg=False)
