@@ -7,6 +7,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -18,10 +19,12 @@ from sitegen.devserver import make_server
 from sitegen.diagnostics import (
     ContentError,
     Diagnostic,
+    Diagnostics,
     format_github,
     format_json,
     format_text,
 )
+from sitegen.keyring import PRODUCTION_ENV, current_environment, is_production
 from sitegen.output import OutputError
 
 EXIT_CONTENT, EXIT_INTERNAL = 1, 3
@@ -85,13 +88,27 @@ def main() -> None:
     help="Where to write the site.  [default: SOURCE/_site]",
 )
 @click.option("--base-url", help="Publish under this URL instead of site.yaml's base_url.")
+@click.option(
+    "--production", is_flag=True,
+    help=f"Refuse development keys: every issuer must sign with a declared key "
+    f"(also set by {PRODUCTION_ENV}=1).",
+)
 @_guarded
-def build(source: Path, output: Path | None, base_url: str | None) -> None:
-    """Build the site (pages, Open Badges documents, baked images)."""
+def build(source: Path, output: Path | None, base_url: str | None, production: bool) -> None:
+    """Build the site (pages, Open Badges 2.0 and 3.0 credentials, baked images)."""
     started = time.perf_counter()
     out_dir = output if output is not None else source / "_site"
-    result = build_site(source, out_dir, base_url=base_url)
-    _report(result.loaded.diagnostics, "text")
+    environ = current_environment()
+    result = build_site(
+        source, out_dir, base_url=base_url, environ=environ,
+        production=production or is_production(environ),
+    )
+    _report(result.warnings, "text")
+    if result.development:
+        click.echo(
+            "development build: signed with development keys that anyone can recompute; "
+            "pages say so (see 'sitegen keys generate')", err=True,
+        )
     site = result.loaded.site
     click.echo(
         f"built {len(site.issuers)} issuer(s), {len(site.badges)} badge(s), "
@@ -127,14 +144,83 @@ def serve(source: Path, port: int) -> None:
     """Build the site for http://127.0.0.1:PORT/ and serve it there."""
     out_dir = source / ".sitegen" / "serve"
     base_url = f"http://127.0.0.1:{port}/"
-    result = build_site(source, out_dir, base_url=base_url)
-    _report(result.loaded.diagnostics, "text")
+    result = build_site(source, out_dir, base_url=base_url, environ=current_environment())
+    _report(result.warnings, "text")
     with make_server(out_dir, port) as server:
         click.echo(f"serving {result.files} files at {base_url} (Ctrl+C to stop)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+@main.group()
+def keys() -> None:
+    """Create, show and rotate issuers' signing keys (secrets are never printed)."""
+
+
+issuer_argument = click.argument("issuer")
+
+
+@keys.command("generate")
+@source_option
+@issuer_argument
+@_guarded
+def keys_generate(source: Path, issuer: str) -> None:
+    """Create ISSUER's key file in .keys/ and declare its public key."""
+    from sitegen.commands.keys import generate_key
+
+    for line in generate_key(source, issuer, datetime.now(UTC).date()).lines:
+        click.echo(line)
+
+
+@keys.command("show")
+@source_option
+@issuer_argument
+@_guarded
+def keys_show(source: Path, issuer: str) -> None:
+    """Show which key signs for ISSUER and the public keys it declares."""
+    from sitegen.commands.keys import show_key
+
+    loaded = load_site(source)
+    match = next((i for i in loaded.site.issuers if i.slug == issuer), None)
+    if match is None:
+        raise click.BadParameter(f"no issuer '{issuer}'", param_hint="ISSUER")
+    diags = Diagnostics()
+    report = show_key(source, match, current_environment(), diags)
+    _report(diags.sorted(), "text")
+    for line in report.lines:
+        click.echo(line)
+
+
+@keys.command("rotate")
+@source_option
+@issuer_argument
+@_guarded
+def keys_rotate(source: Path, issuer: str) -> None:
+    """Replace ISSUER's key; the old public key stays published, marked retired."""
+    from sitegen.commands.keys import rotate_key
+
+    for line in rotate_key(source, issuer, datetime.now(UTC).date()).lines:
+        click.echo(line)
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--site", "site_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True, help="A built site folder (or a mirror of the published site).",
+)
+@_guarded
+def verify_command(file: Path, site_dir: Path) -> None:
+    """Verify a credential (JSON, JWT or baked PNG/SVG) offline against a built site."""
+    from sitegen.verify import site_fetcher, verify
+
+    verdict = verify(file.read_bytes(), site_fetcher(site_dir), datetime.now(UTC))
+    for check in verdict.checks:
+        click.echo(f"  {'ok ' if check.ok else 'NO '} {check.name}: {check.detail}")
+    click.echo(f"{verdict.status.upper()}: {verdict.reason}")
+    sys.exit(0 if verdict.status == "valid" else EXIT_CONTENT)
 
 
 if __name__ == "__main__":  # pragma: no cover

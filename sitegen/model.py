@@ -83,6 +83,24 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PublicKeyEntry:
+    """A signing key an issuer declares: its public half only, never the secret."""
+
+    id: str
+    """Fragment of the verification method in the issuer's DID document (``key-2024``)."""
+    multikey: str
+    """Ed25519 public key as a Multikey (``z6Mk...``)."""
+    created: datetime | None = None
+    retired: datetime | None = None
+    """Set when the key no longer signs; it stays published so old credentials verify."""
+
+    @property
+    def is_active(self) -> bool:
+        """True while the key may sign new credentials."""
+        return self.retired is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Issuer:
     """An organization that awards badges."""
 
@@ -96,6 +114,7 @@ class Issuer:
     location: str | None = None
     request_url: str | None = None
     """Where a person asks for a badge (a form, a page, or a mailto: link)."""
+    keys: tuple[PublicKeyEntry, ...] = ()
     source: Span
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sitegen.i18n import Translator
 from sitegen.identity import recipient_identity, recipient_salt
-from sitegen.model import Award, Badge, Issuer, Localized, Site
+from sitegen.model import Award, Badge, Evidence, Issuer, Localized, Site
 from sitegen.urls import Urls
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -61,6 +61,15 @@ def criteria_narrative(badge: Badge, tr: Translator) -> str:
     if lines:
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def evidence_narrative(evidence: Evidence, tr: Translator) -> str:
+    """An evidence's narrative, starting with the criterion it supports."""
+    narrative = _text(evidence.narrative, tr) if evidence.narrative else ""
+    if evidence.criterion:
+        label = tr.gettext("Criterion: %(name)s") % {"name": _text(evidence.criterion.name, tr)}
+        narrative = f"{label}\n\n{narrative}".strip()
+    return narrative
 
 
 def to_badge_class(badge: Badge, urls: Urls, tr: Translator) -> JsonObject:
@@ -125,10 +134,7 @@ def to_assertion(award: Award, urls: Urls, tr: Translator) -> JsonObject:
             item["id"] = urls.absolute(urls.evidence_file(award, e.file))
         if e.name:
             item["name"] = _text(e.name, tr)
-        narrative = _text(e.narrative, tr) if e.narrative else ""
-        if e.criterion:
-            label = tr.gettext("Criterion: %(name)s") % {"name": _text(e.criterion.name, tr)}
-            narrative = f"{label}\n\n{narrative}".strip()
+        narrative = evidence_narrative(e, tr)
         if narrative:
             item["narrative"] = narrative
         evidence.append(item)

@@ -59,7 +59,8 @@ class Renderer:
     """Renders the theme's templates for one site, urls scheme and language."""
 
     def __init__(
-        self, template_dirs: list[str], site: Site, urls: Urls, tr: Translator
+        self, template_dirs: list[str], site: Site, urls: Urls, tr: Translator,
+        *, development: bool = False,
     ) -> None:
         self.site, self.urls, self.tr = site, urls, tr
         self.env = jinja2.Environment(
@@ -76,6 +77,7 @@ class Renderer:
         )
         self.env.globals.update(
             site=site, urls=urls, lang=tr.language, language_name=tr.language_name,
+            development=development,
         )
         self.env.filters.update(
             t=self.text, md=self.markdown, plain=self.plain, date=self.date,

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from sitegen.content import Repository, SourceDocument
+from sitegen.crypto.keys import KeyMaterialError, PublicKey
 from sitegen.diagnostics import Diagnostics, Span, suggest
 from sitegen.fields import LANGUAGE, SLUG, Fields
 from sitegen.model import (
@@ -19,6 +20,7 @@ from sitegen.model import (
     Issuer,
     Localized,
     NameDisplay,
+    PublicKeyEntry,
     Recipient,
     Revocation,
     Site,
@@ -30,7 +32,9 @@ T = TypeVar("T")
 
 ISSUER_KEYS = (
     "name", "url", "email", "telephone", "description", "image", "location", "request_url",
+    "keys",
 )
+PUBLIC_KEY_KEYS = ("id", "multikey", "created", "retired")
 BADGE_KEYS = (
     "issuer", "name", "description", "image", "criteria", "how_to_obtain", "tags",
     "alignments", "validity",
@@ -195,9 +199,42 @@ def _read_issuer(doc: SourceDocument, ctx: _Context) -> Issuer | None:
         image=_read_image(f, ctx, doc.path, required=False),
         location=f.text("location", max_len=200),
         request_url=f.url("request_url", mailto=True),
+        keys=_read_public_keys(f, ctx),
         source=doc.node.span,
     )
     return issuer if name and url and email else None
+
+
+def _read_public_keys(f: Fields, ctx: _Context) -> tuple[PublicKeyEntry, ...]:
+    keys: list[PublicKeyEntry] = []
+    seen: dict[str, Span] = {}
+    for node in f.items("keys"):
+        k = ctx.fields(node, PUBLIC_KEY_KEYS, "issuer")
+        if not k.ok:
+            continue
+        key_id, multikey = k.slug("id", required=True), k.text("multikey", required=True)
+        created, retired = k.moment("created", ctx.zone), k.moment("retired", ctx.zone)
+        if multikey is not None:
+            try:
+                PublicKey.from_multibase(multikey)
+            except KeyMaterialError as exc:
+                ctx.diags.error(
+                    k.span("multikey"), "issuer.bad-public-key", str(exc),
+                    "paste the public key printed by 'sitegen keys show ISSUER' (z6Mk...)",
+                )
+                multikey = None
+        if key_id is not None and key_id in seen:
+            ctx.diags.error(
+                k.span("id"), "issuer.duplicate-key-id",
+                f"key id '{key_id}' is used twice (first at line {seen[key_id].line})",
+                "give every key its own id, like key-2025",
+            )
+            continue
+        if key_id is None or multikey is None:
+            continue
+        seen[key_id] = k.span("id")
+        keys.append(PublicKeyEntry(id=key_id, multikey=multikey, created=created, retired=retired))
+    return tuple(keys)
 
 
 def _read_badge(

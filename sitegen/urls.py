@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from sitegen.model import Award, Badge, Issuer
 
@@ -58,6 +59,32 @@ class Urls:
     def assertion(self, award: Award) -> str:
         """OB2 hosted Assertion."""
         return f"awards/{award.id}/assertion.json"
+
+    # Open Badges 3.0 documents
+    def did(self, issuer: Issuer) -> str:
+        """The issuer's ``did:web`` identifier, served by this site (did:web path rules)."""
+        parts = urlsplit(self.base_url)
+        host = (parts.hostname or "").lower()
+        if parts.port is not None:
+            host += f"%3A{parts.port}"
+        segments = [quote(s, safe="") for s in parts.path.split("/") if s]
+        return ":".join(["did:web", host, *segments, "issuers", issuer.slug])
+
+    def did_document(self, issuer: Issuer) -> str:
+        """Where the DID document is served: the did:web URL of the issuer's DID."""
+        return f"issuers/{issuer.slug}/did.json"
+
+    def status_list(self, issuer: Issuer, number: int) -> str:
+        """A signed BitstringStatusListCredential of the issuer (numbered from 1)."""
+        return f"issuers/{issuer.slug}/status/{number}.json"
+
+    def credential(self, award: Award) -> str:
+        """OB 3.0 OpenBadgeCredential with a Data Integrity proof."""
+        return f"awards/{award.id}/credential.json"
+
+    def credential_jwt(self, award: Award) -> str:
+        """The same credential as a VC-JWT."""
+        return f"awards/{award.id}/credential.jwt"
 
     # images
     def issuer_image(self, issuer: Issuer) -> str:

@@ -39,6 +39,7 @@ KEYS_BY_DEFINITION = {
     "recipient": resolve.RECIPIENT_KEYS,
     "evidence": resolve.EVIDENCE_KEYS,
     "revocation": resolve.REVOKED_KEYS,
+    "publicKey": resolve.PUBLIC_KEY_KEYS,
 }
 
 

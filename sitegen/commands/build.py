@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sitegen import hosting, ob2
-from sitegen.bake import OB2, bake_png, bake_svg
+from sitegen import hosting, ob2, ob3
+from sitegen.bake import OB2, OB3, bake_png, bake_svg
 from sitegen.config import resolve_config
 from sitegen.content import Repository, read_documents, read_site_file
+from sitegen.crypto.jwt import encode_vc_jwt
+from sitegen.crypto.loader import make_document_loader
+from sitegen.crypto.proof import create_proof
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.did import to_did_document
 from sitegen.i18n import Translator, make_translator
 from sitegen.images import PreparedImage, read_images
 from sitegen.jsonout import to_json_bytes
-from sitegen.model import Site
+from sitegen.keyring import Keyring, read_keyring
+from sitegen.model import Issuer, Site
 from sitegen.output import MARKER, OutputPlan, check_output_dir, write_plan
 from sitegen.render import Renderer
 from sitegen.resolve import resolve_site
+from sitegen.status import (
+    LIST_SIZE,
+    LOCK_FILE,
+    StatusIndexes,
+    allocate_indexes,
+    encode_bitstring,
+    read_lock,
+    render_lock,
+)
 from sitegen.theme import Theme, read_theme
 from sitegen.urls import Urls
+from sitegen.yamlsrc import parse_yaml
+
+# The status list of an issuer with no award yet is dated this (builds never read the clock).
+NO_AWARD_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +48,10 @@ class LoadedSite:
     site: Site
     repo: Repository
     images: dict[str, PreparedImage]
+    indexes: StatusIndexes
+    """Status-list index of every award, locked ones first."""
+    lock_changed: bool
+    """True when new awards got indexes that the lock file does not record yet."""
     diagnostics: tuple[Diagnostic, ...]
     """Warnings (errors stop loading)."""
 
@@ -39,6 +63,9 @@ class BuildResult:
     loaded: LoadedSite
     files: int
     bytes: int
+    development: bool
+    """True when signed with a development key (pages say so)."""
+    warnings: tuple[Diagnostic, ...]
 
 
 def load_site(source: Path, *, base_url: str | None = None) -> LoadedSite:
@@ -52,17 +79,44 @@ def load_site(source: Path, *, base_url: str | None = None) -> LoadedSite:
         raise AssertionError("a missing config is always reported")
     site = resolve_site(documents, repo, config, diags)
     images = read_images(site, repo, diags)
+    lock_path = source / LOCK_FILE
+    lock_node = None
+    if lock_path.is_file():
+        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
+    locked = read_lock(lock_node, LOCK_FILE, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
-    return LoadedSite(site=site, repo=repo, images=images, diagnostics=diags.sorted())
+    indexes = allocate_indexes(site, locked)
+    return LoadedSite(
+        site=site, repo=repo, images=images, indexes=indexes,
+        lock_changed=indexes != locked, diagnostics=diags.sorted(),
+    )
 
 
-def plan_site(loaded: LoadedSite, theme: Theme, tr: Translator) -> OutputPlan:
+def plan_site(
+    loaded: LoadedSite, theme: Theme, tr: Translator, keyring: Keyring
+) -> OutputPlan:
     """Every output file of the site, in memory."""
     site, images = loaded.site, loaded.images
     urls = Urls(site.config.base_url)
-    renderer = Renderer(theme.template_dirs, site, urls, tr)
+    renderer = Renderer(theme.template_dirs, site, urls, tr, development=keyring.is_development)
+    loader = make_document_loader()
     plan = OutputPlan()
+
+    def sign(issuer: Issuer, document: dict[str, object], created: str) -> dict[str, object]:
+        signer = keyring.signers[issuer.slug]
+        method = f"{urls.did(issuer)}#{signer.fragment}"
+        return create_proof(
+            document, signer.key, verification_method=method, created=created, loader=loader
+        )
+
     for issuer in site.issuers:
+        plan.add(
+            urls.did_document(issuer),
+            to_json_bytes(to_did_document(urls.did(issuer), keyring.published_keys(issuer))),
+        )
+        for number, status_list in _status_lists(issuer, loaded, urls).items():
+            signed = sign(issuer, status_list, status_list["validFrom"])  # type: ignore[arg-type]
+            plan.add(urls.status_list(issuer, number), to_json_bytes(signed))
         plan.add(urls.issuer_profile(issuer), to_json_bytes(ob2.to_profile(issuer, urls, tr)))
         plan.add(
             urls.revocation_list(issuer),
@@ -79,15 +133,25 @@ def plan_site(loaded: LoadedSite, theme: Theme, tr: Translator) -> OutputPlan:
         plan.add(urls.badge_image_svg(badge), image.svg)
         plan.add(urls.badge_page(badge), renderer.badge(badge))
     for award in site.awards:
+        issuer = award.badge.issuer
         image = images[award.badge.image.path]
         assertion = to_json_bytes(ob2.to_assertion(award, urls, tr))
         text = assertion.decode("utf-8")
         plan.add(urls.assertion(award), assertion)
-        plan.add(urls.baked_png(award), bake_png(image.png, text, OB2))
-        plan.add(
-            urls.baked_svg(award),
-            bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award))),
-        )
+        index = loaded.indexes.index_of(issuer.slug, award.id)
+        list_url = urls.absolute(urls.status_list(issuer, index // LIST_SIZE + 1))
+        status = ob3.status_entry(list_url, index % LIST_SIZE)
+        credential = ob3.to_credential(award, urls, tr, status=status)
+        signed_json = to_json_bytes(sign(issuer, credential, ob3.date_time(award.issued)))
+        signed_text = signed_json.decode("utf-8")
+        signer = keyring.signers[issuer.slug]
+        jwt = encode_vc_jwt(credential, signer.key, kid=f"{urls.did(issuer)}#{signer.fragment}")
+        plan.add(urls.credential(award), signed_json)
+        plan.add(urls.credential_jwt(award), jwt.encode("ascii"))
+        png = bake_png(bake_png(image.png, text, OB2), signed_text, OB3)
+        plan.add(urls.baked_png(award), png)
+        svg = bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award)))
+        plan.add(urls.baked_svg(award), bake_svg(svg, signed_text, OB3))
         for evidence in award.evidence:
             if evidence.file:
                 plan.add(urls.evidence_file(award, evidence.file),
@@ -105,15 +169,63 @@ def plan_site(loaded: LoadedSite, theme: Theme, tr: Translator) -> OutputPlan:
     return plan
 
 
-def build_site(source: Path, out_dir: Path, *, base_url: str | None = None) -> BuildResult:
-    """Build the site in ``source`` into ``out_dir``, replacing it atomically."""
+def _status_lists(
+    issuer: Issuer, loaded: LoadedSite, urls: Urls
+) -> dict[int, dict[str, object]]:
+    """The issuer's unsigned status lists, each dated by its latest change."""
+    table = loaded.indexes.by_issuer.get(issuer.slug, {})
+    awards = [a for a in loaded.site.awards if a.badge.issuer.slug == issuer.slug]
+    revoked = {table[a.id] for a in awards if a.revocation is not None}
+    numbers = {index // LIST_SIZE + 1 for index in table.values()} or {1}
+    changes = [a.issued for a in awards] + [a.revocation.date for a in awards if a.revocation]
+    lists = {}
+    for number in sorted(numbers):
+        low = (number - 1) * LIST_SIZE
+        bits = [i - low for i in revoked if low <= i < low + LIST_SIZE]
+        lists[number] = ob3.to_status_list(
+            issuer, urls, number=number, encoded=encode_bitstring(bits),
+            valid_from=max(changes, default=NO_AWARD_DATE),
+        )
+    return lists
+
+
+def build_site(
+    source: Path,
+    out_dir: Path,
+    *,
+    base_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    production: bool = False,
+) -> BuildResult:
+    """Build the site in ``source`` into ``out_dir``, replacing it atomically.
+
+    New awards get status-list indexes, recorded in the lock file so that they
+    never move; ``environ`` supplies signing keys (CI secrets).
+    """
     check_output_dir(out_dir, source)
     loaded = load_site(source, base_url=base_url)
+    diags = Diagnostics()
+    keyring = read_keyring(loaded.site, source, environ or {}, diags, production=production)
+    diags.raise_if_errors()
     theme = read_theme(source, loaded.site.config.theme)
     tr = make_translator(loaded.site.config.language, theme.locale_dirs)
-    plan = plan_site(loaded, theme, tr)
+    plan = plan_site(loaded, theme, tr, keyring)
     write_plan(plan, out_dir)
-    return BuildResult(loaded=loaded, files=len(plan.files), bytes=plan.total_bytes())
+    if loaded.lock_changed:
+        write_lock(source, loaded.indexes)
+    warnings = tuple(sorted((*loaded.diagnostics, *diags.sorted()), key=Diagnostic.sort_key))
+    return BuildResult(
+        loaded=loaded, files=len(plan.files), bytes=plan.total_bytes(),
+        development=keyring.is_development, warnings=warnings,
+    )
+
+
+def write_lock(source: Path, indexes: StatusIndexes) -> None:
+    """Record status indexes in the repository (atomically), for CI to commit back."""
+    path = source / LOCK_FILE
+    staging = path.with_name(f".{LOCK_FILE}.tmp")
+    staging.write_bytes(render_lock(indexes))
+    staging.replace(path)
 
 
 __all__ = ["BuildResult", "ContentError", "LoadedSite", "build_site", "load_site", "plan_site"]

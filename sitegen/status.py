@@ -1,0 +1,138 @@
+"""Revocation status: stable status-list indexes for awards, and the encoded bitstring."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sitegen.diagnostics import Diagnostics, Span
+from sitegen.fields import SLUG
+from sitegen.model import Site
+from sitegen.yamlsrc import Node
+
+# W3C Bitstring Status List: at least 16 KiB (131072 entries) for herd privacy.
+LIST_SIZE = 131_072
+LOCK_FILE = "status-indexes.yaml"
+LOCK_HEADER = (
+    "# Maintained by sitegen: the position of each award in its issuer's revocation\n"
+    "# status list. Positions never change once given; keep this file in git and do\n"
+    "# not edit it by hand (sitegen check reports conflicts).\n"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusIndexes:
+    """Every issuer's ``award id -> index`` table, including awards since deleted."""
+
+    by_issuer: Mapping[str, Mapping[str, int]]
+
+    def index_of(self, issuer: str, award_id: str) -> int:
+        """The award's index (it must have been allocated)."""
+        return self.by_issuer[issuer][award_id]
+
+
+def preferred_index(issuer: str, award_id: str) -> int:
+    """A random-looking starting index, so positions leak neither order nor count."""
+    seed = f"sitegen/status-index/v1\0{issuer}\0{award_id}".encode()
+    return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % LIST_SIZE
+
+
+def allocate_indexes(site: Site, locked: StatusIndexes) -> StatusIndexes:
+    """Give every award without an index a free one; never move or reuse a locked one.
+
+    New awards are taken in id order and probe upwards from their preferred
+    index, so the result depends only on the lock and the awards.
+    """
+    tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
+    for award in sorted(site.awards, key=lambda a: a.id):
+        table = tables.setdefault(award.badge.issuer.slug, {})
+        if award.id in table:
+            continue
+        used = set(table.values())
+        if len(used) >= LIST_SIZE:
+            raise ValueError(f"issuer {award.badge.issuer.slug!r} has no free status index")
+        index = preferred_index(award.badge.issuer.slug, award.id)
+        while index in used:
+            index = (index + 1) % LIST_SIZE
+        table[award.id] = index
+    return StatusIndexes(
+        by_issuer={k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
+    )
+
+
+def read_lock(node: Node | None, path: str, diags: Diagnostics) -> StatusIndexes:
+    """Validate the lock file's tables; report malformed entries and index conflicts."""
+    if node is None:
+        return StatusIndexes(by_issuer={})
+    if not isinstance(node.value, dict):
+        diags.error(node.span, "status.bad-lock", f"{path} must map issuers to award indexes")
+        return StatusIndexes(by_issuer={})
+    tables: dict[str, dict[str, int]] = {}
+    for issuer, entry in node.value.items():
+        if not SLUG.fullmatch(issuer) or not isinstance(entry.node.value, dict):
+            diags.error(entry.key_span, "status.bad-lock", f"bad issuer entry '{issuer}'")
+            continue
+        table: dict[str, int] = {}
+        owners: dict[int, tuple[str, Span]] = {}
+        for award_id, item in entry.node.value.items():
+            index = item.node.value
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < LIST_SIZE:
+                diags.error(
+                    item.node.span, "status.bad-lock",
+                    f"index of '{award_id}' must be a whole number from 0 to {LIST_SIZE - 1}",
+                )
+                continue
+            if index in owners:
+                other, span = owners[index]
+                diags.error(
+                    item.key_span, "status.index-conflict",
+                    f"awards '{other}' (line {span.line}) and '{award_id}' share status "
+                    f"index {index}",
+                    "delete the line of the newer award; sitegen gives it a free index",
+                )
+                continue
+            owners[index] = (award_id, item.key_span)
+            table[award_id] = index
+        tables[issuer] = table
+    return StatusIndexes(by_issuer=tables)
+
+
+def render_lock(indexes: StatusIndexes) -> bytes:
+    """The lock file's text: sorted, one award per line."""
+    lines = [LOCK_HEADER]
+    for issuer, table in indexes.by_issuer.items():
+        lines.append(f"{issuer}:\n")
+        lines.extend(f"  {award_id}: {index}\n" for award_id, index in table.items())
+    return "".join(lines).encode("utf-8")
+
+
+def encode_bitstring(set_indexes: Iterable[int], size: int = LIST_SIZE) -> str:
+    """GZIP then base64url without padding, with the multibase ``u`` prefix (MSB first)."""
+    buffer = bytearray(size // 8)
+    for index in set_indexes:
+        buffer[index // 8] |= 0x80 >> (index % 8)
+    compressed = gzip.compress(bytes(buffer), compresslevel=9, mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).decode("ascii").rstrip("=")
+
+
+def decode_bitstring(encoded: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
+    """The raw bitstring of an ``encodedList`` (bounded, against decompression bombs)."""
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList must start with the multibase prefix 'u'")
+    data = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ValueError("status list is too large")
+    return raw
+
+
+def is_set(bitstring: bytes, index: int) -> bool:
+    """The bit at ``index`` (index 0 is the most significant bit of byte 0)."""
+    if not 0 <= index < len(bitstring) * 8:
+        raise IndexError(f"status index {index} is outside the list")
+    return bool((bitstring[index // 8] >> (7 - index % 8)) & 1)
