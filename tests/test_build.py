@@ -129,3 +129,17 @@ def test_private_email_never_reaches_the_output(site_factory):
     for path in (root / "_site").rglob("*"):
         if path.is_file():
             assert b"ada@example.net" not in path.read_bytes().lower(), path
+
+
+def test_build_records_status_indexes_and_respects_locked_ones(site_factory, tmp_path):
+    root = site_factory({"status-indexes.yaml": "atelier:\n  gone: 3\n  a1: 42\n"})
+    build_site(root, tmp_path / "out")
+    import json
+
+    credential = json.loads((tmp_path / "out/awards/a1/credential.json").read_text())
+    assert credential["credentialStatus"]["statusListIndex"] == "42"
+    (root / "content/awards/2024/b2.yaml").write_text(
+        "badge: ponctuel\nrecipient: {email: b@example.net}\nissued: 2024-03-15\n")
+    build_site(root, tmp_path / "out")
+    lock = (root / "status-indexes.yaml").read_text()
+    assert "  gone: 3\n" in lock and "  a1: 42\n" in lock and "  b2: " in lock
