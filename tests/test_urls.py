@@ -26,3 +26,15 @@ def test_urls_are_absolute_under_base_url_with_sub_path(site_factory):
     assert urls.absolute(urls.assertion(award)) == "https://example.org/badges/awards/a1/assertion.json"
     assert urls.absolute(urls.award_page(award)) == "https://example.org/badges/awards/a1/"
     assert urls.absolute(urls.badge_page(award.badge)) == "https://example.org/badges/badges/ponctuel/"
+
+
+def test_did_web_follows_path_and_port_rules(site_factory):
+    site, _ = load(site_factory())
+    issuer = site.issuers[0]
+    assert Urls("https://badges.example.org/").did(issuer) == (
+        "did:web:badges.example.org:issuers:atelier")
+    assert Urls("https://Example.org:8443/sub/path/").did(issuer) == (
+        "did:web:example.org%3A8443:sub:path:issuers:atelier")
+    urls = Urls("https://example.org/sub/")
+    assert urls.absolute(urls.did_document(issuer)) == (
+        "https://example.org/sub/issuers/atelier/did.json")
