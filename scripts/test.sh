@@ -12,6 +12,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
 
+# The Digital Bazaar verifier and jose, pinned by their lockfile.
+$BIN/python -c "from tests.jsverify.client import ensure_installed; ensure_installed()"
+
 # axe-core (accessibility rules) from the npm registry, kept out of git.
 if [ ! -f .cache/node/node_modules/axe-core/axe.min.js ]; then
   mkdir -p .cache/node

@@ -153,3 +153,30 @@ def test_digital_bazaar_rejects_tampered_credentials(built, js_verifier, tmp_pat
     for name, (site_dir, path) in tampered_copies(built, tmp_path).items():
         (result,) = js_verifier.verify(site_dir, BASE, [str(path)], contexts())
         assert not result["verified"], name
+
+
+@pytest.mark.jsverify
+def test_jose_verifies_every_vc_jwt_with_the_did_document_key(built, js_verifier):
+    awards = [a for a in SITE.awards if expected_status(a) != "expired"]
+    paths = [str(built / "awards" / a.id / "credential.jwt") for a in awards]
+    results = js_verifier.verify(built, BASE, paths, contexts())
+    for award, result in zip(awards, results, strict=True):
+        assert result["verified"], (award.id, result["error"])
+        assert result["raw"]["claims"]["jti"] == f"{BASE}awards/{award.id}/credential.json"
+        assert result["statusResult"]["status"] is (award.revocation is not None), award.id
+
+
+@pytest.mark.jsverify
+def test_jose_rejects_a_tampered_vc_jwt(built, js_verifier, tmp_path):
+    award = next(a for a in SITE.awards if expected_status(a) == "valid")
+    header, payload, signature = (built / "awards" / award.id / "credential.jwt").read_text().split(".")
+    import base64
+
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["name"] = "Autre badge"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    path = tmp_path / "forged.jwt"
+    path.write_text(f"{header}.{forged}.{signature}")
+    (result,) = js_verifier.verify(built, BASE, [str(path)], contexts())
+    assert not result["verified"]
+    assert "signature verification failed" in result["error"]

@@ -21,6 +21,8 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as jose from 'jose';
 
 const MULTIKEY_CONTEXT = 'https://w3id.org/security/multikey/v1';
 const DID_WEB_PREFIX = 'did:web:';
@@ -117,6 +119,9 @@ function parseRequest(text) {
 async function verifyOne({credentialPath, request, files, suite}) {
   const loaded = [];
   const documentLoader = makeDocumentLoader({...request, files, loaded});
+  if(credentialPath.endsWith('.jwt')) {
+    return verifyJwt({credentialPath, request, documentLoader, suite, loaded});
+  }
   let credential;
   try {
     credential = JSON.parse(fs.readFileSync(credentialPath, 'utf8'));
@@ -158,6 +163,41 @@ async function verifyOne({credentialPath, request, files, suite}) {
       loaded
     }
   };
+}
+
+// A VC-JWT: the key comes from the issuer's DID document (the JOSE `kid`), is
+// converted to a JWK by the Multikey library and checked by `jose`; the status
+// list is then read as for an embedded proof.
+async function verifyJwt({credentialPath, request, documentLoader, suite, loaded}) {
+  const result = {path: credentialPath, verified: false, error: null,
+    statusResult: null, raw: {loaded}};
+  try {
+    const token = fs.readFileSync(credentialPath, 'utf8').trim();
+    const {kid, alg} = jose.decodeProtectedHeader(token);
+    const {document: method} = await documentLoader(kid);
+    const keyPair = await Ed25519Multikey.from(method);
+    const jwk = await Ed25519Multikey.toJwk({keyPair});
+    const key = await jose.importJWK(jwk, alg);
+    const options = {algorithms: ['EdDSA']};
+    if(request.now !== undefined) {
+      options.currentDate = new Date(request.now);
+    }
+    const {payload} = await jose.jwtVerify(token, key, options);
+    const issuer = typeof payload.issuer === 'string' ? payload.issuer : payload.issuer?.id;
+    if(payload.iss !== issuer || method.controller !== issuer) {
+      throw new Error(`key ${kid} is not the issuer's (${issuer})`);
+    }
+    result.verified = true;
+    result.raw.claims = {iss: payload.iss, jti: payload.jti, nbf: payload.nbf, exp: payload.exp};
+    if(request.checkStatus) {
+      const status = await checkStatus({credential: payload, documentLoader, suite,
+        verifyStatusListCredential: true, verifyMatchingIssuers: true});
+      result.statusResult = summarizeStatus(status);
+    }
+  } catch(e) {
+    result.error = describeError(e);
+  }
+  return result;
 }
 
 async function skipStatus() {
