@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sitegen.i18n import Translator
 from sitegen.identity import recipient_identity, recipient_salt
-from sitegen.model import Award, Badge, Evidence, Issuer, Localized, Site
+from sitegen.model import Alignment, Award, Badge, Evidence, Issuer, Localized, Site
 from sitegen.urls import Urls
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -90,18 +90,40 @@ def to_badge_class(badge: Badge, urls: Urls, tr: Translator) -> JsonObject:
     if badge.tags:
         doc["tags"] = list(badge.tags)
     if badge.alignments:
-        alignments = []
-        for a in badge.alignments:
-            entry: JsonObject = {"targetName": _text(a.name, tr), "targetUrl": a.url}
-            if a.description:
-                entry["targetDescription"] = _text(a.description, tr)
-            if a.framework:
-                entry["targetFramework"] = a.framework
-            if a.code:
-                entry["targetCode"] = a.code
-            alignments.append(entry)
-        doc["alignment"] = alignments
+        doc["alignment"] = [alignment_fields(a, tr) for a in badge.alignments]
     return doc
+
+
+def alignment_fields(alignment: Alignment, tr: Translator) -> JsonObject:
+    """An alignment's fields, named alike in OB 2.0 and OB 3.0."""
+    entry: JsonObject = {"targetName": _text(alignment.name, tr), "targetUrl": alignment.url}
+    if alignment.description:
+        entry["targetDescription"] = _text(alignment.description, tr)
+    if alignment.framework:
+        entry["targetFramework"] = alignment.framework
+    if alignment.code:
+        entry["targetCode"] = alignment.code
+    return entry
+
+
+def evidence_list(
+    award: Award, urls: Urls, tr: Translator, *, evidence_type: object
+) -> list[JsonObject]:
+    """An award's evidence, with fields named alike in OB 2.0 and OB 3.0."""
+    items = []
+    for e in award.evidence:
+        item: JsonObject = {"type": evidence_type}
+        if e.url:
+            item["id"] = e.url
+        elif e.file:
+            item["id"] = urls.absolute(urls.evidence_file(award, e.file))
+        if e.name:
+            item["name"] = _text(e.name, tr)
+        narrative = evidence_narrative(e, tr)
+        if narrative:
+            item["narrative"] = narrative
+        items.append(item)
+    return items
 
 
 def to_assertion(award: Award, urls: Urls, tr: Translator) -> JsonObject:
@@ -125,19 +147,7 @@ def to_assertion(award: Award, urls: Urls, tr: Translator) -> JsonObject:
         doc["expires"] = _moment(award.expires)
     if award.narrative:
         doc["narrative"] = _text(award.narrative, tr)
-    evidence = []
-    for e in award.evidence:
-        item: JsonObject = {"type": "Evidence"}
-        if e.url:
-            item["id"] = e.url
-        elif e.file:
-            item["id"] = urls.absolute(urls.evidence_file(award, e.file))
-        if e.name:
-            item["name"] = _text(e.name, tr)
-        narrative = evidence_narrative(e, tr)
-        if narrative:
-            item["narrative"] = narrative
-        evidence.append(item)
+    evidence = evidence_list(award, urls, tr, evidence_type="Evidence")
     if evidence:
         doc["evidence"] = evidence
     if award.revocation:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sitegen.i18n import Translator
 from sitegen.identity import recipient_identity, recipient_salt
 from sitegen.model import Award, Badge, Issuer, Localized
-from sitegen.ob2 import criteria_narrative, evidence_narrative
+from sitegen.ob2 import alignment_fields, criteria_narrative, evidence_list
 from sitegen.urls import Urls
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -73,19 +73,9 @@ def to_achievement(badge: Badge, urls: Urls, tr: Translator) -> JsonObject:
     if badge.tags:
         achievement["tag"] = list(badge.tags)
     if badge.alignments:
-        alignments = []
-        for a in badge.alignments:
-            entry: JsonObject = {
-                "type": ["Alignment"], "targetName": _text(a.name, tr), "targetUrl": a.url,
-            }
-            if a.description:
-                entry["targetDescription"] = _text(a.description, tr)
-            if a.framework:
-                entry["targetFramework"] = a.framework
-            if a.code:
-                entry["targetCode"] = a.code
-            alignments.append(entry)
-        achievement["alignment"] = alignments
+        achievement["alignment"] = [
+            {"type": ["Alignment"], **alignment_fields(a, tr)} for a in badge.alignments
+        ]
     return achievement
 
 
@@ -136,19 +126,7 @@ def to_credential(
     }
     if award.expires:
         credential["validUntil"] = date_time(award.expires)
-    evidence = []
-    for e in award.evidence:
-        item: JsonObject = {"type": ["Evidence"]}
-        if e.url:
-            item["id"] = e.url
-        elif e.file:
-            item["id"] = urls.absolute(urls.evidence_file(award, e.file))
-        if e.name:
-            item["name"] = _text(e.name, tr)
-        narrative = evidence_narrative(e, tr)
-        if narrative:
-            item["narrative"] = narrative
-        evidence.append(item)
+    evidence = evidence_list(award, urls, tr, evidence_type=["Evidence"])
     if evidence:
         credential["evidence"] = evidence
     credential["credentialSchema"] = [{"id": SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}]
