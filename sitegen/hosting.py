@@ -20,7 +20,8 @@ def render_sitemap(site: Site, urls: Urls) -> bytes:
     paths += [urls.issuer_page(i) for i in site.issuers]
     paths += [urls.badge_page(b) for b in site.badges]
     paths += [urls.award_page(a) for a in site.awards if a.listed]
-    entries = "".join(f"  <url><loc>{escape(urls.absolute(p))}</loc></url>\n" for p in paths)
+    localized = [urls.localized(p, lang) for p in paths for lang in site.config.languages]
+    entries = "".join(f"  <url><loc>{escape(urls.absolute(p))}</loc></url>\n" for p in localized)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'

@@ -66,8 +66,13 @@ class Translator:
 
     @property
     def language_name(self) -> str:
-        """The language's own name (français, English)."""
-        return str(Locale.parse(self.language).get_display_name(self.language)).capitalize()
+        """The language's own name (Français, English)."""
+        return language_name(self.language)
+
+
+def language_name(language: str) -> str:
+    """A language's name in that language, capitalized (Français, English)."""
+    return str(Locale.parse(language).get_display_name(language)).capitalize()
 
 
 def read_catalog(language: str, locale_dirs: Iterable[Path]) -> gettext.NullTranslations:

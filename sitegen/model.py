@@ -59,6 +59,8 @@ class SiteConfig:
     """Absolute URL the site is published at, ending with ``/``."""
     language: str = "fr"
     """Default language of pages and of untranslated content."""
+    languages: tuple[str, ...] = ("fr",)
+    """Every language pages are written in, the default first; others live under /<lang>/."""
     timezone: str = "UTC"
     """IANA time zone in which plain dates (``2024-03-14``) are read."""
     theme: str = "default"
@@ -114,6 +116,8 @@ class Issuer:
     location: str | None = None
     request_url: str | None = None
     """Where a person asks for a badge (a form, a page, or a mailto: link)."""
+    linkedin_id: str | None = None
+    """The issuer's LinkedIn page id (digits), so "add to profile" links to that page."""
     keys: tuple[PublicKeyEntry, ...] = ()
     source: Span
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,11 +10,25 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from sitegen.i18n import Translator
+from sitegen.i18n import Translator, language_name
 from sitegen.identity import credential_code, recipient_identity, recipient_salt
 from sitegen.model import Award, Badge, Duration, Issuer, Localized, Site
+from sitegen.qr import qr_svg
 from sitegen.richtext import render_markdown, to_plain_text
+from sitegen.sharing import linkedin_url, verifierplus_url
 from sitegen.urls import Urls, relative_url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alternate:
+    """The same page in another language (for hreflang and the language switch)."""
+
+    lang: str
+    name: str
+    """The language's own name (Français, English)."""
+    url: str
+    href: str
+    """Relative link from the current page."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,11 +36,15 @@ class Page:
     """What every template knows about the page being rendered."""
 
     path: str
-    """Site-relative output path: every link is made relative to it."""
+    """The page's path in the site's default language (``awards/x/index.html``)."""
     title: str
     description: str = ""
     noindex: bool = False
     canonical: str | None = None
+    """Absolute URL of this language's version; filled in by :meth:`Renderer.render`."""
+    output: str = ""
+    """Where this language's version is written; links are relative to it."""
+    alternates: tuple[Alternate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,11 +141,27 @@ class Renderer:
         page (served at any address, like the 404 page) gets root-relative links.
         """
         base_path = urlsplit(self.urls.base_url).path
+        language = self.tr.language
+        output = self.urls.localized(page.path, language)
+        alternates = tuple(
+            Alternate(
+                lang=other, name=language_name(other),
+                url=self.urls.absolute(self.urls.localized(page.path, other)),
+                href=relative_url(output, self.urls.localized(page.path, other)),
+            )
+            for other in self.site.config.languages
+        ) if len(self.site.config.languages) > 1 and not rooted else ()
+        page = replace(
+            page, output=output, alternates=alternates,
+            canonical=None if rooted else self.urls.absolute(output),
+        )
 
         def link(path: str) -> str:
+            if path.endswith(".html"):  # pages exist in every language; files only once
+                path = self.urls.localized(path, language)
             if rooted:
                 return base_path + (path[:-10] if path.endswith("index.html") else path)
-            return relative_url(page.path, path)
+            return relative_url(output, path)
 
         html = self.env.get_template(template).render(page=page, link=link, **context)
         return html.encode("utf-8")
@@ -138,7 +172,6 @@ class Renderer:
             path=self.urls.home(),
             title=self.text(self.site.config.title),
             description=self.plain(self.site.config.description),
-            canonical=self.urls.absolute(self.urls.home()),
         )
         return self.render("index.html", page)
 
@@ -147,7 +180,6 @@ class Renderer:
         path = self.urls.issuer_page(issuer)
         page = Page(
             path=path, title=self.text(issuer.name), description=self.plain(issuer.description),
-            canonical=self.urls.absolute(path),
         )
         return self.render("issuer.html", page, issuer=issuer, badges=self.site.badges_of(issuer))
 
@@ -156,7 +188,6 @@ class Renderer:
         path = self.urls.badge_page(badge)
         page = Page(
             path=path, title=self.text(badge.name), description=self.plain(badge.description),
-            canonical=self.urls.absolute(path),
         )
         listed = tuple(AwardView.of(a) for a in self.site.awards_of(badge) if a.listed)
         return self.render("badge.html", page, badge=badge, listed=listed)
@@ -173,9 +204,45 @@ class Renderer:
         path = self.urls.award_page(award)
         page = Page(
             path=path, title=title, description=self.plain(award.badge.description),
-            noindex=not award.listed, canonical=self.urls.absolute(path),
+            noindex=not award.listed,
         )
-        return self.render("award.html", page, view=view, award=award, badge=award.badge)
+        return self.render(
+            "award.html", page, view=view, award=award, badge=award.badge,
+            linkedin_url=linkedin_url(award, self.urls, self.tr),
+            verifierplus_url=verifierplus_url(award, self.urls),
+        )
+
+    def certificate(self, award: Award) -> bytes:
+        """An award's printable one-page certificate, with a QR code of its verification page."""
+        view = AwardView.of(award)
+        name = award.recipient.shown_name
+        title = self.text(award.badge.name)
+        if name:
+            title = self.tr.gettext("%(badge)s awarded to %(name)s") % {
+                "badge": title, "name": name,
+            }
+        page = Page(
+            path=self.urls.certificate_page(award),
+            title=self.tr.gettext("Certificate: %(title)s") % {"title": title},
+            description=self.plain(award.badge.description), noindex=True,
+        )
+        url = self.urls.absolute(self.urls.award_page(award))
+        qr = qr_svg(url, title=self.tr.gettext(
+            "QR code of the page where this badge can be checked: %(url)s") % {"url": url})
+        return self.render(
+            "certificate.html", page, view=view, award=award, badge=award.badge,
+            award_url=url, qr_svg=Markup(qr),  # noqa: S704 - built from escaped parts
+        )
+
+    def verify(self) -> bytes:
+        """The page where anyone checks a badge image, credential or JWT in the browser."""
+        page = Page(
+            path=self.urls.verify_page(), title=self.tr.gettext("Check a badge"),
+            description=self.tr.gettext(
+                "Check an Open Badge: drop the badge image or the credential file."
+            ),
+        )
+        return self.render("verify.html", page)
 
     def not_found(self) -> bytes:
         """The 404 page: hosts serve it at any path, so its links are absolute."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
@@ -32,8 +33,9 @@ T = TypeVar("T")
 
 ISSUER_KEYS = (
     "name", "url", "email", "telephone", "description", "image", "location", "request_url",
-    "keys",
+    "linkedin_id", "keys",
 )
+LINKEDIN_ID = re.compile(r"[0-9]{1,20}")
 PUBLIC_KEY_KEYS = ("id", "multikey", "created", "retired")
 BADGE_KEYS = (
     "issuer", "name", "description", "image", "criteria", "how_to_obtain", "tags",
@@ -199,10 +201,29 @@ def _read_issuer(doc: SourceDocument, ctx: _Context) -> Issuer | None:
         image=_read_image(f, ctx, doc.path, required=False),
         location=f.text("location", max_len=200),
         request_url=f.url("request_url", mailto=True),
+        linkedin_id=_read_linkedin_id(f),
         keys=_read_public_keys(f, ctx),
         source=doc.node.span,
     )
     return issuer if name and url and email else None
+
+
+def _read_linkedin_id(f: Fields) -> str | None:
+    """A LinkedIn page id: digits, written as a number or as text."""
+    node = f.get("linkedin_id")
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and LINKEDIN_ID.fullmatch(value.strip()):
+        return value.strip()
+    found = f"'{value}'" if isinstance(value, str) else node.kind
+    f.diags.error(
+        node.span, "issuer.bad-linkedin-id", f"{found} is not a LinkedIn page id",
+        "write only the digits of the id, as in linkedin.com/company/12345678/admin/",
+    )
+    return None
 
 
 def _read_public_keys(f: Fields, ctx: _Context) -> tuple[PublicKeyEntry, ...]:

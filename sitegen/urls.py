@@ -17,6 +17,15 @@ class Urls:
     """Maps model objects to output paths and absolute URLs under ``base_url``."""
 
     base_url: str
+    default_language: str = "fr"
+
+    def localized(self, path: str, language: str) -> str:
+        """A page's path in ``language``: the default language at the root, others under it."""
+        return path if language == self.default_language else f"{language}/{path}"
+
+    def verify_page(self) -> str:
+        """The page where anyone can check a badge file or credential."""
+        return "verify/index.html"
 
     def absolute(self, path: str) -> str:
         """The absolute URL of a site-relative output path."""
@@ -38,6 +47,10 @@ class Urls:
     def award_page(self, award: Award) -> str:
         """An award's verification page."""
         return f"awards/{award.id}/index.html"
+
+    def certificate_page(self, award: Award) -> str:
+        """An award's printable one-page certificate."""
+        return f"awards/{award.id}/certificate/index.html"
 
     def not_found_page(self) -> str:
         """The page hosts serve for unknown paths."""
@@ -107,6 +120,10 @@ class Urls:
     def baked_svg(self, award: Award) -> str:
         """The award's baked SVG."""
         return f"awards/{award.id}/badge.svg"
+
+    def share_image(self, award: Award) -> str:
+        """The award's preview image for link previews on social networks (Open Graph)."""
+        return f"awards/{award.id}/share.png"
 
     def evidence_file(self, award: Award, source_path: str) -> str:
         """Where an evidence file of an award is published."""

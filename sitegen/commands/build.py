@@ -24,6 +24,7 @@ from sitegen.model import Issuer, Site
 from sitegen.output import MARKER, OutputPlan, check_output_dir, write_plan
 from sitegen.render import Renderer
 from sitegen.resolve import resolve_site
+from sitegen.share import render_share_image, share_tagline
 from sitegen.status import (
     LIST_SIZE,
     LOCK_FILE,
@@ -93,13 +94,14 @@ def load_site(source: Path, *, base_url: str | None = None) -> LoadedSite:
 
 
 def plan_site(
-    loaded: LoadedSite, theme: Theme, tr: Translator, keyring: Keyring
+    loaded: LoadedSite, theme: Theme, translators: Mapping[str, Translator], keyring: Keyring
 ) -> OutputPlan:
-    """Every output file of the site, in memory."""
+    """Every output file of the site, in memory: documents once, pages in every language."""
     site, images = loaded.site, loaded.images
-    urls = Urls(site.config.base_url)
-    renderer = Renderer(theme.template_dirs, site, urls, tr, development=keyring.is_development)
+    urls = Urls(site.config.base_url, default_language=site.config.language)
+    tr = translators[site.config.language]  # credentials speak the site's language
     loader = make_document_loader()
+    fonts_dir = next(d / "fonts" for d in theme.dirs if (d / "fonts").is_dir())
     plan = OutputPlan()
 
     def sign(issuer: Issuer, document: dict[str, object], created: str) -> dict[str, object]:
@@ -125,13 +127,11 @@ def plan_site(
         if issuer.image:
             image = images[issuer.image.path]
             plan.add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
-        plan.add(urls.issuer_page(issuer), renderer.issuer(issuer))
     for badge in site.badges:
         image = images[badge.image.path]
         plan.add(urls.badge_class(badge), to_json_bytes(ob2.to_badge_class(badge, urls, tr)))
         plan.add(urls.badge_image_png(badge), image.png)
         plan.add(urls.badge_image_svg(badge), image.svg)
-        plan.add(urls.badge_page(badge), renderer.badge(badge))
     for award in site.awards:
         issuer = award.badge.issuer
         image = images[award.badge.image.path]
@@ -152,13 +152,20 @@ def plan_site(
         plan.add(urls.baked_png(award), png)
         svg = bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award)))
         plan.add(urls.baked_svg(award), bake_svg(svg, signed_text, OB3))
+        plan.add(urls.share_image(award), render_share_image(
+            badge_png=image.png, badge_name=award.badge.name.get(tr.language, tr.language),
+            issuer_name=issuer.name.get(tr.language, tr.language), tagline=share_tagline(tr),
+            fonts_dir=fonts_dir,
+        ))
         for evidence in award.evidence:
             if evidence.file:
                 plan.add(urls.evidence_file(award, evidence.file),
                          loaded.repo.read_bytes(evidence.file))
-        plan.add(urls.award_page(award), renderer.award(award))
-    plan.add(urls.home(), renderer.home())
-    plan.add(urls.not_found_page(), renderer.not_found())
+    for language in site.config.languages:
+        _plan_pages(plan, site, urls, Renderer(
+            theme.template_dirs, site, urls, translators[language],
+            development=keyring.is_development,
+        ))
     for name, path in theme.static_files().items():
         plan.add(urls.static(name), path.read_bytes())
     plan.add("robots.txt", hosting.render_robots(urls))
@@ -167,6 +174,26 @@ def plan_site(
     plan.add(".htaccess", hosting.render_htaccess(urls))
     plan.add(MARKER, b"")
     return plan
+
+
+def _plan_pages(plan: OutputPlan, site: Site, urls: Urls, renderer: Renderer) -> None:
+    """Every page in the renderer's language (the 404 page only in the default one)."""
+    language = renderer.tr.language
+
+    def add(path: str, html: bytes) -> None:
+        plan.add(urls.localized(path, language), html)
+
+    add(urls.home(), renderer.home())
+    add(urls.verify_page(), renderer.verify())
+    for issuer in site.issuers:
+        add(urls.issuer_page(issuer), renderer.issuer(issuer))
+    for badge in site.badges:
+        add(urls.badge_page(badge), renderer.badge(badge))
+    for award in site.awards:
+        add(urls.award_page(award), renderer.award(award))
+        add(urls.certificate_page(award), renderer.certificate(award))
+    if language == site.config.language:
+        plan.add(urls.not_found_page(), renderer.not_found())
 
 
 def _status_lists(
@@ -208,8 +235,11 @@ def build_site(
     keyring = read_keyring(loaded.site, source, environ or {}, diags, production=production)
     diags.raise_if_errors()
     theme = read_theme(source, loaded.site.config.theme)
-    tr = make_translator(loaded.site.config.language, theme.locale_dirs)
-    plan = plan_site(loaded, theme, tr, keyring)
+    translators = {
+        language: make_translator(language, theme.locale_dirs)
+        for language in loaded.site.config.languages
+    }
+    plan = plan_site(loaded, theme, translators, keyring)
     write_plan(plan, out_dir)
     if loaded.lock_changed:
         write_lock(source, loaded.indexes)

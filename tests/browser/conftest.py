@@ -61,3 +61,10 @@ def browser() -> Iterator[Browser]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield Browser(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_foreign_log(request: pytest.FixtureRequest) -> None:
+    """Each test sees only the foreign requests its own pages made."""
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").foreign.clear()

@@ -16,10 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SITE = load_site(ROOT).site
 PAGES = (
-    ["", "404-probe/does-not-exist"]
+    ["", "404-probe/does-not-exist", "verify/", "en/", "en/verify/"]
     + [f"issuers/{i.slug}/" for i in SITE.issuers]
     + [f"badges/{b.slug}/" for b in SITE.badges]
     + [f"awards/{a.id}/" for a in SITE.awards]
+    + [f"awards/{a.id}/certificate/" for a in SITE.awards[:2]]
+    + [f"en/awards/{a.id}/" for a in SITE.awards[:2]]
+    + [f"en/badges/{SITE.badges[0].slug}/"]
 )
 REVOKED = next(a for a in SITE.awards if a.revocation)
 # The page decides "expired" with the reader's clock, so the test uses the real one.
@@ -46,7 +49,7 @@ def test_page_is_accessible_and_requests_nothing_foreign(served_example, browser
     page = browser.page(bypass_csp=True)
     response = page.goto(served_example + path)
     assert response.status == (404 if path.startswith("404-probe") else 200)
-    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("html").get_attribute("lang") == ("en" if path.startswith("en/") else "fr")
     assert page.locator("h1").count() == 1
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
@@ -91,9 +94,9 @@ def test_hidden_recipient_name_never_appears(served_example, browser):
 
 
 def test_revoked_award_says_revoked_with_reason(served_example, browser):
-    page = browser.page()
+    page = browser.page(javascript=False)
     page.goto(served_example + f"awards/{REVOKED.id}/")
-    status = page.locator(".status").inner_text()
+    status = page.locator("#status").inner_text()
     assert "Retiré" in status
     assert REVOKED.revocation.reason.get("fr", "fr") in status
     page.context.close()
@@ -102,7 +105,7 @@ def test_revoked_award_says_revoked_with_reason(served_example, browser):
 def test_expired_award_says_expired_with_javascript(served_example, browser):
     page = browser.page()
     page.goto(served_example + f"awards/{EXPIRED.id}/")
-    status = page.locator(".status")
+    status = page.locator("#live-verdict .status")  # the verdict of verify.js
     assert "Expiré" in status.inner_text()
     assert "status-expired" in status.get_attribute("class")
     page.context.close()
@@ -111,6 +114,47 @@ def test_expired_award_says_expired_with_javascript(served_example, browser):
 def test_expired_award_states_its_end_date_without_javascript(served_example, browser):
     page = browser.page(javascript=False)
     page.goto(served_example + f"awards/{EXPIRED.id}/")
-    status = page.locator(".status").inner_text()
+    status = page.locator("#status").inner_text()
     assert "Ce badge est valable jusqu’au" in status
     page.context.close()
+
+
+def test_language_switch_leads_to_the_same_page_in_english_and_back(served_example, browser):
+    page = browser.page()
+    page.goto(served_example + f"awards/{NAMED.id}/")
+    page.get_by_role("link", name="English").click()
+    assert page.url == served_example + f"en/awards/{NAMED.id}/"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Criteria met" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Français").click()
+    assert page.url == served_example + f"awards/{NAMED.id}/"
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["", f"awards/{NAMED.id}/", "verify/"])
+def test_pages_stay_under_100_kb_without_images(served_example, path):
+    import urllib.request
+    from html.parser import HTMLParser
+
+    class Assets(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.urls = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "script" and attrs.get("src"):
+                self.urls.append(attrs["src"])
+            if tag == "link" and attrs.get("rel") == "stylesheet":
+                self.urls.append(attrs["href"])
+
+    url = served_example + path
+    html = urllib.request.urlopen(url).read()
+    parser = Assets()
+    parser.feed(html.decode("utf-8"))
+    from urllib.parse import urljoin
+
+    total = len(html) + sum(len(urllib.request.urlopen(urljoin(url, u)).read())
+                            for u in parser.urls)
+    assert parser.urls, "the page loads its stylesheet"
+    assert total < 100_000, total

@@ -1,0 +1,55 @@
+// Copy buttons of an award's sharing panel. The buttons are hidden in the HTML:
+// without this script every value stays on the page, to select and copy by hand.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button[data-copy]");
+  var status = document.getElementById("share-status");
+  if (!buttons.length || !status) return;
+
+  function copyWithSelection(text) {
+    // For pages opened over plain http, where the Clipboard API is missing.
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    document.body.removeChild(area);
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+
+  function copy(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return copyWithSelection(text);
+      });
+    }
+    return copyWithSelection(text);
+  }
+
+  function announce(message, failed) {
+    // Emptied first so that a second copy is announced again.
+    status.textContent = "";
+    status.classList.toggle("is-failed", failed);
+    window.setTimeout(function () { status.textContent = message; }, 50);
+  }
+
+  buttons.forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      copy(button.getAttribute("data-copy")).then(function () {
+        buttons.forEach(function (other) { other.classList.remove("is-copied"); });
+        button.classList.add("is-copied");
+        announce(status.getAttribute("data-copied"), false);
+      }, function () {
+        announce(status.getAttribute("data-failed"), true);
+      });
+    });
+  });
+})();
