@@ -340,3 +340,14 @@ def test_verify_page_explains_that_other_sites_must_allow_it(served_example, bro
     assert "Vérification impossible" in text
     assert "https://badges.example.org/" in text and "en-têtes CORS" in text
     page.context.close()
+
+
+def test_sharing_is_offered_only_while_the_badge_holds(served_example, browser):
+    page = browser.page()
+    page.goto(served_example + "awards/2024-03-ser-uc1l0x53/")  # expired on 14 March 2025
+    page.wait_for_selector("#live-verdict .status-expired")
+    assert page.locator("section.share").is_hidden()
+    page.goto(served_example + "awards/2024-03-ind-8vh6r930/")
+    page.wait_for_selector("#live-verdict .status-valid")
+    assert page.locator("section.share").is_visible()
+    page.context.close()

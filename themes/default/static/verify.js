@@ -537,6 +537,9 @@
     renderVerdict(root, report, page);
     // A definite verdict supersedes the page's static one; "cannot verify" leaves it in view.
     if (staticBox && report.state !== "unknown") staticBox.hidden = true;
+    // Inviting people to share (or add to LinkedIn) a badge that no longer holds would mislead.
+    const share = document.querySelector("section.share");
+    if (share && report.state !== "valid" && report.state !== "unknown") share.hidden = true;
   }
 
   // ---- the verify page ----
