@@ -101,7 +101,7 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
     environ = current_environment()
     result = build_site(
         source, out_dir, base_url=base_url, environ=environ,
-        production=production or is_production(environ),
+        production=production or is_production(environ), now=datetime.now(UTC),
     )
     _report(result.warnings, "text")
     if result.development:
@@ -126,7 +126,7 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
 @_guarded
 def check(source: Path, fmt: str) -> None:
     """Check the content without writing anything (safe on untrusted pull requests)."""
-    loaded = load_site(source)
+    loaded = load_site(source, now=datetime.now(UTC))
     _report(loaded.diagnostics, fmt)
     if fmt == "text":
         site = loaded.site

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from sitegen.content import Repository, SourceDocument
@@ -57,10 +58,13 @@ REVOKED_KEYS = ("date", "reason")
 class _Context:
     """What every reader needs: the repository, the settings and the collector."""
 
-    def __init__(self, repo: Repository, config: SiteConfig, diags: Diagnostics) -> None:
+    def __init__(
+        self, repo: Repository, config: SiteConfig, diags: Diagnostics, now: datetime | None
+    ) -> None:
         self.repo = repo
         self.config = config
         self.diags = diags
+        self.now = now
         self.zone = zoneinfo.ZoneInfo(config.timezone) if _is_zone(config.timezone) \
             else zoneinfo.ZoneInfo("UTC")
 
@@ -81,13 +85,17 @@ def resolve_site(
     repo: Repository,
     config: SiteConfig,
     diags: Diagnostics,
+    *,
+    now: datetime | None = None,
 ) -> Site:
     """Validate every document and link awards to badges to issuers.
+
+    With ``now``, awards dated in the future are errors (verifiers reject them).
 
     Every problem is reported; objects with errors are left out of the model,
     and the caller stops at the stage boundary when ``diags`` has errors.
     """
-    ctx = _Context(repo, config, diags)
+    ctx = _Context(repo, config, diags, now)
     docs = sorted(documents, key=lambda d: d.path)
     issuers: dict[str, Issuer] = {}
     for doc in (d for d in docs if d.kind == "issuer"):
@@ -379,6 +387,13 @@ def _read_award(
     badge = _reference(f, "badge", badges, badge_slugs, "award.unknown-badge", "badge")
     recipient = _read_recipient(f, ctx)
     issued = f.moment("issued", ctx.zone, required=True)
+    if issued is not None and ctx.now is not None and issued > ctx.now:
+        ctx.diags.error(
+            f.span("issued"), "award.future-date",
+            f"the award is dated {issued.date().isoformat()}, in the future",
+            "date it on the day it is awarded; verifiers reject credentials issued later "
+            "than the moment they check them",
+        )
     expires = f.moment("expires", ctx.zone)
     revocation = _read_revocation(f, ctx)
     narrative = f.localized("narrative")

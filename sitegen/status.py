@@ -101,6 +101,26 @@ def read_lock(node: Node | None, path: str, diags: Diagnostics) -> StatusIndexes
     return StatusIndexes(by_issuer=tables)
 
 
+def report_removed_awards(
+    site: Site, locked: StatusIndexes, lock: Node | None, diags: Diagnostics
+) -> None:
+    """Warn about awards that were published (they have an index) but whose file is gone."""
+    if lock is None or not isinstance(lock.value, dict):
+        return
+    present = {(a.badge.issuer.slug, a.id) for a in site.awards}
+    for issuer, table in locked.by_issuer.items():
+        entries = lock.value[issuer].node.value
+        assert isinstance(entries, dict)  # noqa: S101 - read_lock kept only mappings
+        for award_id in table:
+            if (issuer, award_id) not in present:
+                diags.warning(
+                    entries[award_id].key_span, "award.removed",
+                    f"award '{award_id}' was published but its file is gone: its page and "
+                    "credential disappear, and copies people shared stop verifying",
+                    "restore the file and revoke the award instead (revoked: {date, reason})",
+                )
+
+
 def render_lock(indexes: StatusIndexes) -> bytes:
     """The lock file's text: sorted, one award per line."""
     lines = [LOCK_HEADER]

@@ -77,3 +77,23 @@ def test_missing_site_yaml_is_a_content_error(tmp_path):
     result = run("check", "--source", str(tmp_path))
     assert result.exit_code == 1
     assert "site.yaml:1:1: error[site.missing]: site.yaml not found" in result.stderr
+
+
+def test_check_rejects_an_award_dated_in_the_future(site_factory):
+    root = site_factory({"content/awards/2024/a1.yaml": (
+        "badge: ponctuel\nrecipient: {email: a@example.net}\nissued: 2999-01-01\n")})
+    result = run("check", "--source", str(root))
+    assert result.exit_code == 1
+    assert ("content/awards/2024/a1.yaml:3:9: error[award.future-date]: the award is dated "
+            "2999-01-01, in the future") in result.stderr
+
+
+def test_check_warns_about_a_published_award_whose_file_was_removed(site_factory):
+    root = site_factory({"status-indexes.yaml": "atelier:\n  a1: 10\n  gone-award: 11\n"})
+    result = run("check", "--source", str(root))
+    assert result.exit_code == 0
+    assert ("status-indexes.yaml:3:3: warning[award.removed]: award 'gone-award' was published "
+            "but its file is gone") in result.stderr
+    github = run("check", "--source", str(root), "--format", "github")
+    assert github.stdout.startswith(
+        "::warning file=status-indexes.yaml,line=3,col=3,title=award.removed::")

@@ -33,6 +33,7 @@ from sitegen.status import (
     encode_bitstring,
     read_lock,
     render_lock,
+    report_removed_awards,
 )
 from sitegen.theme import Theme, read_theme
 from sitegen.urls import Urls
@@ -69,8 +70,14 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...]
 
 
-def load_site(source: Path, *, base_url: str | None = None) -> LoadedSite:
-    """Read and validate everything; raise :class:`ContentError` listing every problem."""
+def load_site(
+    source: Path, *, base_url: str | None = None, now: datetime | None = None
+) -> LoadedSite:
+    """Read and validate everything; raise :class:`ContentError` listing every problem.
+
+    ``now`` (from the command line, never read here) enables the checks that
+    depend on the date, like awards dated in the future.
+    """
     diags = Diagnostics()
     repo = Repository(root=source)
     config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
@@ -78,13 +85,14 @@ def load_site(source: Path, *, base_url: str | None = None) -> LoadedSite:
     if config is None:
         diags.raise_if_errors()
         raise AssertionError("a missing config is always reported")
-    site = resolve_site(documents, repo, config, diags)
+    site = resolve_site(documents, repo, config, diags, now=now)
     images = read_images(site, repo, diags)
     lock_path = source / LOCK_FILE
     lock_node = None
     if lock_path.is_file():
         lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
     locked = read_lock(lock_node, LOCK_FILE, diags)
+    report_removed_awards(site, locked, lock_node, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
     indexes = allocate_indexes(site, locked)
     return LoadedSite(
@@ -223,6 +231,7 @@ def build_site(
     base_url: str | None = None,
     environ: Mapping[str, str] | None = None,
     production: bool = False,
+    now: datetime | None = None,
 ) -> BuildResult:
     """Build the site in ``source`` into ``out_dir``, replacing it atomically.
 
@@ -230,7 +239,7 @@ def build_site(
     never move; ``environ`` supplies signing keys (CI secrets).
     """
     check_output_dir(out_dir, source)
-    loaded = load_site(source, base_url=base_url)
+    loaded = load_site(source, base_url=base_url, now=now)
     diags = Diagnostics()
     keyring = read_keyring(loaded.site, source, environ or {}, diags, production=production)
     diags.raise_if_errors()
