@@ -102,6 +102,7 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
     result = build_site(
         source, out_dir, base_url=base_url, environ=environ,
         production=production or is_production(environ), now=datetime.now(UTC),
+        cache_dir=source / ".sitegen" / "cache",
     )
     _report(result.warnings, "text")
     if result.development:
@@ -113,7 +114,8 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
     click.echo(
         f"built {len(site.issuers)} issuer(s), {len(site.badges)} badge(s), "
         f"{len(site.awards)} award(s): {result.files} files, "
-        f"{result.bytes / 1e6:.1f} MB in {out_dir} ({time.perf_counter() - started:.2f} s)"
+        f"{result.bytes / 1e6:.1f} MB in {out_dir} ({time.perf_counter() - started:.2f} s; "
+        f"{result.made} signed or rendered, {result.reused} unchanged)"
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from sitegen.i18n import Translator, make_translator
 from sitegen.images import PreparedImage, read_images
 from sitegen.jsonout import to_json_bytes
 from sitegen.keyring import Keyring, read_keyring
+from sitegen.memo import Memo, digest, tree_digest
 from sitegen.model import Issuer, Site
 from sitegen.output import MARKER, OutputPlan, check_output_dir, write_plan
 from sitegen.render import Renderer
@@ -68,6 +70,10 @@ class BuildResult:
     development: bool
     """True when signed with a development key (pages say so)."""
     warnings: tuple[Diagnostic, ...]
+    reused: int = 0
+    """Signatures, images and pages taken from the cache."""
+    made: int = 0
+    """Signatures, images and pages computed by this build."""
 
 
 def load_site(
@@ -102,21 +108,41 @@ def load_site(
 
 
 def plan_site(
-    loaded: LoadedSite, theme: Theme, translators: Mapping[str, Translator], keyring: Keyring
+    loaded: LoadedSite,
+    theme: Theme,
+    translators: Mapping[str, Translator],
+    keyring: Keyring,
+    memo: Memo | None = None,
 ) -> OutputPlan:
-    """Every output file of the site, in memory: documents once, pages in every language."""
+    """Every output file of the site, in memory: documents once, pages in every language.
+
+    Signatures, share images and pages come from ``memo`` when their inputs
+    (content, theme files, keys, settings) are unchanged.
+    """
+    memo = memo or Memo(None)
     site, images = loaded.site, loaded.images
     urls = Urls(site.config.base_url, default_language=site.config.language)
     tr = translators[site.config.language]  # credentials speak the site's language
     loader = make_document_loader()
     fonts_dir = next(d / "fonts" for d in theme.dirs if (d / "fonts").is_dir())
+    theme_key = tree_digest(theme.dirs)
     plan = OutputPlan()
 
-    def sign(issuer: Issuer, document: dict[str, object], created: str) -> dict[str, object]:
+    def sign(issuer: Issuer, document: dict[str, object], created: str) -> bytes:
         signer = keyring.signers[issuer.slug]
         method = f"{urls.did(issuer)}#{signer.fragment}"
-        return create_proof(
+        key = digest("proof", _canonical_json(document), method, created,
+                     signer.key.public_key.multibase)
+        return memo.get_or_make("proof", key, lambda: to_json_bytes(create_proof(
             document, signer.key, verification_method=method, created=created, loader=loader
+        )))
+
+    def sign_jwt(issuer: Issuer, credential: dict[str, object]) -> bytes:
+        signer = keyring.signers[issuer.slug]
+        kid = f"{urls.did(issuer)}#{signer.fragment}"
+        key = digest("jwt", _canonical_json(credential), kid, signer.key.public_key.multibase)
+        return memo.get_or_make(
+            "jwt", key, lambda: encode_vc_jwt(credential, signer.key, kid=kid).encode("ascii")
         )
 
     for issuer in site.issuers:
@@ -126,7 +152,7 @@ def plan_site(
         )
         for number, status_list in _status_lists(issuer, loaded, urls).items():
             signed = sign(issuer, status_list, status_list["validFrom"])  # type: ignore[arg-type]
-            plan.add(urls.status_list(issuer, number), to_json_bytes(signed))
+            plan.add(urls.status_list(issuer, number), signed)
         plan.add(urls.issuer_profile(issuer), to_json_bytes(ob2.to_profile(issuer, urls, tr)))
         plan.add(
             urls.revocation_list(issuer),
@@ -150,30 +176,38 @@ def plan_site(
         list_url = urls.absolute(urls.status_list(issuer, index // LIST_SIZE + 1))
         status = ob3.status_entry(list_url, index % LIST_SIZE)
         credential = ob3.to_credential(award, urls, tr, status=status)
-        signed_json = to_json_bytes(sign(issuer, credential, ob3.date_time(award.issued)))
+        signed_json = sign(issuer, credential, ob3.date_time(award.issued))
         signed_text = signed_json.decode("utf-8")
-        signer = keyring.signers[issuer.slug]
-        jwt = encode_vc_jwt(credential, signer.key, kid=f"{urls.did(issuer)}#{signer.fragment}")
         plan.add(urls.credential(award), signed_json)
-        plan.add(urls.credential_jwt(award), jwt.encode("ascii"))
+        plan.add(urls.credential_jwt(award), sign_jwt(issuer, credential))
         png = bake_png(bake_png(image.png, text, OB2), signed_text, OB3)
         plan.add(urls.baked_png(award), png)
         svg = bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award)))
         plan.add(urls.baked_svg(award), bake_svg(svg, signed_text, OB3))
-        plan.add(urls.share_image(award), render_share_image(
-            badge_png=image.png, badge_name=award.badge.name.get(tr.language, tr.language),
-            issuer_name=issuer.name.get(tr.language, tr.language), tagline=share_tagline(tr),
-            fonts_dir=fonts_dir,
+        share_texts = (
+            award.badge.name.get(tr.language, tr.language),
+            issuer.name.get(tr.language, tr.language),
+            share_tagline(tr),
+        )
+        plan.add(urls.share_image(award), memo.get_or_make(
+            "share", digest("share", theme_key, image.png, *share_texts),
+            lambda texts=share_texts, png=image.png: render_share_image(  # type: ignore[misc]
+                badge_png=png, badge_name=texts[0], issuer_name=texts[1], tagline=texts[2],
+                fonts_dir=fonts_dir,
+            ),
         ))
         for evidence in award.evidence:
             if evidence.file:
                 plan.add(urls.evidence_file(award, evidence.file),
                          loaded.repo.read_bytes(evidence.file))
     for language in site.config.languages:
-        _plan_pages(plan, site, urls, Renderer(
+        renderer = Renderer(
             theme.template_dirs, site, urls, translators[language],
             development=keyring.is_development,
-        ))
+        )
+        page_key = digest("page", theme_key, language, repr(site.config),
+                          str(keyring.is_development))
+        _plan_pages(plan, site, urls, renderer, memo, page_key)
     for name, path in theme.static_files().items():
         plan.add(urls.static(name), path.read_bytes())
     plan.add("robots.txt", hosting.render_robots(urls))
@@ -184,24 +218,39 @@ def plan_site(
     return plan
 
 
-def _plan_pages(plan: OutputPlan, site: Site, urls: Urls, renderer: Renderer) -> None:
-    """Every page in the renderer's language (the 404 page only in the default one)."""
+def _plan_pages(
+    plan: OutputPlan, site: Site, urls: Urls, renderer: Renderer, memo: Memo, page_key: str
+) -> None:
+    """Every page in the renderer's language (the 404 page only in the default one).
+
+    A page is rendered again only when what it shows changed: its key is the
+    theme, language and settings (``page_key``) plus the model objects it reads.
+    """
     language = renderer.tr.language
 
-    def add(path: str, html: bytes) -> None:
-        plan.add(urls.localized(path, language), html)
+    def add(path: str, inputs: object, render: Callable[[], bytes]) -> None:
+        key = digest(page_key, path, repr(inputs))
+        plan.add(urls.localized(path, language), memo.get_or_make("page", key, render))
 
-    add(urls.home(), renderer.home())
-    add(urls.verify_page(), renderer.verify())
+    add(urls.home(), (site.issuers, site.badges), renderer.home)
+    add(urls.verify_page(), (), renderer.verify)
     for issuer in site.issuers:
-        add(urls.issuer_page(issuer), renderer.issuer(issuer))
+        add(urls.issuer_page(issuer), (issuer, site.badges_of(issuer)),
+            lambda i=issuer: renderer.issuer(i))  # type: ignore[misc]
     for badge in site.badges:
-        add(urls.badge_page(badge), renderer.badge(badge))
+        listed = tuple(a for a in site.awards_of(badge) if a.listed)
+        add(urls.badge_page(badge), (badge, listed), lambda b=badge: renderer.badge(b))  # type: ignore[misc]
     for award in site.awards:
-        add(urls.award_page(award), renderer.award(award))
-        add(urls.certificate_page(award), renderer.certificate(award))
+        add(urls.award_page(award), award, lambda a=award: renderer.award(a))  # type: ignore[misc]
+        add(urls.certificate_page(award), award,
+            lambda a=award: renderer.certificate(a))  # type: ignore[misc]
     if language == site.config.language:
         plan.add(urls.not_found_page(), renderer.not_found())
+
+
+def _canonical_json(document: object) -> str:
+    """A stable text of a JSON value, for cache keys."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _status_lists(
@@ -232,6 +281,7 @@ def build_site(
     environ: Mapping[str, str] | None = None,
     production: bool = False,
     now: datetime | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
     """Build the site in ``source`` into ``out_dir``, replacing it atomically.
 
@@ -248,14 +298,17 @@ def build_site(
         language: make_translator(language, theme.locale_dirs)
         for language in loaded.site.config.languages
     }
-    plan = plan_site(loaded, theme, translators, keyring)
+    memo = Memo(cache_dir)
+    plan = plan_site(loaded, theme, translators, keyring, memo)
     write_plan(plan, out_dir)
+    memo.prune()
     if loaded.lock_changed:
         write_lock(source, loaded.indexes)
     warnings = tuple(sorted((*loaded.diagnostics, *diags.sorted()), key=Diagnostic.sort_key))
     return BuildResult(
         loaded=loaded, files=len(plan.files), bytes=plan.total_bytes(),
         development=keyring.is_development, warnings=warnings,
+        reused=memo.hits, made=memo.misses,
     )
 
 
