@@ -102,17 +102,20 @@ def read_lock(node: Node | None, path: str, diags: Diagnostics) -> StatusIndexes
 
 
 def report_removed_awards(
-    site: Site, locked: StatusIndexes, lock: Node | None, diags: Diagnostics
+    award_ids: set[str], locked: StatusIndexes, lock: Node | None, diags: Diagnostics
 ) -> None:
-    """Warn about awards that were published (they have an index) but whose file is gone."""
+    """Warn about awards that were published (they have an index) but whose file is gone.
+
+    ``award_ids`` are the ids of every award file, valid or not: a file with
+    errors is reported for its errors, not as removed.
+    """
     if lock is None or not isinstance(lock.value, dict):
         return
-    present = {(a.badge.issuer.slug, a.id) for a in site.awards}
     for issuer, table in locked.by_issuer.items():
         entries = lock.value[issuer].node.value
         assert isinstance(entries, dict)  # noqa: S101 - read_lock kept only mappings
         for award_id in table:
-            if (issuer, award_id) not in present:
+            if award_id not in award_ids:
                 diags.warning(
                     entries[award_id].key_span, "award.removed",
                     f"award '{award_id}' was published but its file is gone: its page and "

@@ -11,7 +11,7 @@ from pathlib import Path
 from sitegen import hosting, ob2, ob3
 from sitegen.bake import OB2, OB3, bake_png, bake_svg
 from sitegen.config import resolve_config
-from sitegen.content import Repository, read_documents, read_site_file
+from sitegen.content import Repository, SourceDocument, read_documents, read_site_file
 from sitegen.crypto.jwt import encode_vc_jwt
 from sitegen.crypto.loader import make_document_loader
 from sitegen.crypto.proof import create_proof
@@ -98,13 +98,26 @@ def load_site(
     if lock_path.is_file():
         lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
     locked = read_lock(lock_node, LOCK_FILE, diags)
-    report_removed_awards(site, locked, lock_node, diags)
+    report_removed_awards(_award_ids(documents), locked, lock_node, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
     indexes = allocate_indexes(site, locked)
     return LoadedSite(
         site=site, repo=repo, images=images, indexes=indexes,
         lock_changed=indexes != locked, diagnostics=diags.sorted(),
     )
+
+
+def _award_ids(documents: list[SourceDocument]) -> set[str]:
+    """The id of every award file, as written (its ``id`` key, else its file name)."""
+    ids = set()
+    for doc in documents:
+        if doc.kind != "award":
+            continue
+        entries = doc.node.value
+        explicit = entries.get("id") if isinstance(entries, dict) else None
+        value = explicit.node.value if explicit is not None else None
+        ids.add(value if isinstance(value, str) else doc.stem)
+    return ids
 
 
 def plan_site(
