@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -99,11 +100,12 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
     started = time.perf_counter()
     out_dir = output if output is not None else source / "_site"
     environ = current_environment()
-    result = build_site(
-        source, out_dir, base_url=base_url, environ=environ,
-        production=production or is_production(environ), now=datetime.now(UTC),
-        cache_dir=source / ".sitegen" / "cache",
-    )
+    with _progress_bar(environ) as progress:
+        result = build_site(
+            source, out_dir, base_url=base_url, environ=environ,
+            production=production or is_production(environ), now=datetime.now(UTC),
+            cache_dir=source / ".sitegen" / "cache", progress=progress,
+        )
     _report(result.warnings, "text")
     if result.development:
         click.echo(
@@ -117,6 +119,30 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
         f"{result.bytes / 1e6:.1f} MB in {out_dir} ({time.perf_counter() - started:.2f} s; "
         f"{result.made} signed or rendered, {result.reused} unchanged)"
     )
+
+
+@contextlib.contextmanager
+def _progress_bar(environ: Mapping[str, str]) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress line for long builds on a terminal; nothing in CI or when piped."""
+    if not sys.stderr.isatty() or environ.get("CI"):
+        yield None
+        return
+    state = {"shown": 0}
+
+    def show(done: int, total: int) -> None:
+        # Only builds long enough to wait for, redrawn at most a hundred times.
+        if total >= 200 and (done == total or done - state["shown"] >= total // 100):
+            state["shown"] = done
+            click.echo(
+                f"\r  signing and baking awards: {done}/{total} ({100 * done // total} %)",
+                nl=False, err=True,
+            )
+
+    try:
+        yield show
+    finally:
+        if state["shown"]:
+            click.echo("", err=True)
 
 
 @main.command()

@@ -126,6 +126,7 @@ def plan_site(
     translators: Mapping[str, Translator],
     keyring: Keyring,
     memo: Memo | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> OutputPlan:
     """Every output file of the site, in memory: documents once, pages in every language.
 
@@ -179,7 +180,9 @@ def plan_site(
         plan.add(urls.badge_class(badge), to_json_bytes(ob2.to_badge_class(badge, urls, tr)))
         plan.add(urls.badge_image_png(badge), image.png)
         plan.add(urls.badge_image_svg(badge), image.svg)
-    for award in site.awards:
+    for done, award in enumerate(site.awards, 1):
+        if progress is not None:
+            progress(done, len(site.awards))
         issuer = award.badge.issuer
         image = images[award.badge.image.path]
         assertion = to_json_bytes(ob2.to_assertion(award, urls, tr))
@@ -295,6 +298,7 @@ def build_site(
     production: bool = False,
     now: datetime | None = None,
     cache_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build the site in ``source`` into ``out_dir``, replacing it atomically.
 
@@ -312,7 +316,7 @@ def build_site(
         for language in loaded.site.config.languages
     }
     memo = Memo(cache_dir)
-    plan = plan_site(loaded, theme, translators, keyring, memo)
+    plan = plan_site(loaded, theme, translators, keyring, memo, progress)
     write_plan(plan, out_dir)
     memo.prune()
     if loaded.lock_changed:
