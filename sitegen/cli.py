@@ -167,17 +167,43 @@ def check(source: Path, fmt: str) -> None:
 @main.command()
 @source_option
 @click.option("--port", "-p", type=int, default=8000, show_default=True)
+@click.option(
+    "--no-reload", is_flag=True,
+    help="Build once and serve the files as built: no watching, no reloading.",
+)
 @_guarded
-def serve(source: Path, port: int) -> None:
-    """Build the site for http://127.0.0.1:PORT/ and serve it there."""
-    out_dir = source / ".sitegen" / "serve"
-    base_url = f"http://127.0.0.1:{port}/"
-    result = build_site(source, out_dir, base_url=base_url, environ=current_environment())
-    _report(result.warnings, "text")
-    with make_server(out_dir, port) as server:
-        click.echo(f"serving {result.files} files at {base_url} (Ctrl+C to stop)")
+def serve(source: Path, port: int, no_reload: bool) -> None:
+    """Serve the site at http://127.0.0.1:PORT/, rebuilt and reloaded on every change.
+
+    A bad edit never stops the server: the terminal and the pages show the
+    problems, and the last good version stays served until they are fixed.
+    """
+    from sitegen.commands.serve import SERVE_DIR, DevServer, ServeError
+
+    if no_reload:
+        out_dir = source / SERVE_DIR
+        base_url = f"http://127.0.0.1:{port}/"
+        result = build_site(source, out_dir, base_url=base_url, environ=current_environment())
+        _report(result.warnings, "text")
+        with make_server(out_dir, port) as server:
+            click.echo(f"serving {result.files} files at {base_url} (Ctrl+C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                click.echo("stopped")
+        return
+    try:
+        dev = DevServer(
+            source, port=port, environ=current_environment(),
+            out=click.echo, err=functools.partial(click.echo, err=True),
+        )
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with dev:
         try:
-            server.serve_forever()
+            dev.start()
+            click.echo(f"serving at {dev.base_url} — watching for changes (Ctrl+C to stop)")
+            dev.wait()
         except KeyboardInterrupt:
             click.echo("stopped")
 
@@ -233,6 +259,99 @@ def keys_rotate(source: Path, issuer: str) -> None:
         click.echo(line)
 
 
+def _stdin_is_interactive() -> bool:
+    """Questions are for people at a terminal; scripts and CI pass flags instead."""
+    return sys.stdin.isatty()
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="Title of the site.")
+@click.option("--base-url", help="The address the site will be published at.")
+@click.option("--issuer-name", help="Name of the organisation that awards the badges.")
+@click.option("--issuer-url", help="The organisation's website.")
+@click.option("--issuer-email", help="The organisation's public contact email.")
+@click.option("--language", type=click.Choice(["fr", "en"]), help="Main language of the site.")
+@click.option("--timezone", help="Time zone of plain dates.  [default: Europe/Paris or UTC]")
+@click.option("--package", help="The pip requirement CI installs sitegen with (requirements.txt).")
+@_guarded
+def init_command(directory: Path, **given: str | None) -> None:
+    """Create a badge site in DIRECTORY (new or empty), ready to push: content and CI."""
+    from sitegen.commands import init
+    from sitegen.commands.new import answers_from, local_today
+
+    init.check_target(directory)
+    questions = init.init_questions(init.installed_package_spec())
+    answers = answers_from(questions, given, interactive=_stdin_is_interactive())
+    scaffold = init.render_scaffold(answers, local_today())
+    init.write_scaffold(directory, scaffold)
+    for line in init.next_steps(directory, scaffold):
+        click.echo(line)
+
+
+@main.group()
+def new() -> None:
+    """Write a new issuer, badge or award file (options for scripts, questions for people)."""
+
+
+@new.command("issuer")
+@source_option
+@click.option("--name", help="Name of the organisation.")
+@click.option("--slug", help="Identifier and file name.  [default: from the name]")
+@click.option("--url", help="Its website, https://...")
+@click.option("--email", help="Its public contact email.")
+@_guarded
+def new_issuer(source: Path, **given: str | None) -> None:
+    """Write content/issuers/SLUG.yaml."""
+    from sitegen.commands.new import answers_from, create_issuer, issuer_questions
+
+    answers = answers_from(issuer_questions(), given, interactive=_stdin_is_interactive())
+    for line in create_issuer(source, answers).lines:
+        click.echo(line)
+
+
+@new.command("badge")
+@source_option
+@click.option("--issuer", help="The issuer's identifier.  [default: the only one]")
+@click.option("--name", help="Name of the badge.")
+@click.option("--slug", help="Identifier and file name.  [default: from the name]")
+@click.option("--description", help="What the badge certifies (Markdown).")
+@click.option("--criteria", help="What a person must do to earn it (Markdown).")
+@click.option("--image", help="A square PNG or SVG to copy.  [default: a placeholder]")
+@click.option("--alt", help="What the image shows (with --image).")
+@_guarded
+def new_badge(source: Path, **given: str | None) -> None:
+    """Write content/badges/SLUG.yaml and its image."""
+    from sitegen.commands.new import answers_from, badge_questions, create_badge
+
+    answers = answers_from(badge_questions(source), given, interactive=_stdin_is_interactive())
+    for line in create_badge(source, answers).lines:
+        click.echo(line)
+
+
+@new.command("award")
+@source_option
+@click.option("--badge", help="The badge's identifier.  [default: the only one]")
+@click.option("--recipient-email", help="The earner's email (never published as such).")
+@click.option("--recipient-name", help="The earner's name (published only as --display allows).")
+@click.option("--display", type=click.Choice(["full", "initial", "none"]),
+              help="How the name may appear, as the earner agreed.  [default: none]")
+@click.option("--issued", help="Date of the award, YYYY-MM-DD.  [default: today]")
+@click.option("--folder", help="Folder under content/awards/.  [default: YYYY-MM of --issued]")
+@click.option("--id", "id_", help="Award id and file name.  [default: random, unguessable]")
+@_guarded
+def new_award(source: Path, id_: str | None, **given: str | None) -> None:
+    """Write content/awards/FOLDER/ID.yaml with an id nobody can guess."""
+    from sitegen.commands.new import answers_from, award_questions, create_award, local_today
+
+    given = {**given, "id": id_}
+    answers = answers_from(
+        award_questions(source, local_today()), given, interactive=_stdin_is_interactive()
+    )
+    for line in create_award(source, answers).lines:
+        click.echo(line)
+
+
 @main.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -249,6 +368,34 @@ def verify_command(file: Path, site_dir: Path) -> None:
         click.echo(f"  {'ok ' if check.ok else 'NO '} {check.name}: {check.detail}")
     click.echo(f"{verdict.status.upper()}: {verdict.reason}")
     sys.exit(0 if verdict.status == "valid" else EXIT_CONTENT)
+
+
+@main.command("import")
+@source_option
+@click.argument("csv_file", metavar="FILE.csv",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
+              help="Read COLUMN as FIELD (badge, email, name, issued...; 'ignore' skips it).")
+@click.option("--badge", help="Badge of every row with no badge cell (a one-badge ceremony).")
+@click.option("--issued", help="Date of every row with no date cell (YYYY-MM-DD or DD/MM/YYYY).")
+@click.option("--folder", help="Folder under content/awards/.  [default: from the file name]")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@_guarded
+def import_command(
+    source: Path, csv_file: Path, mappings: tuple[str, ...], badge: str | None,
+    issued: str | None, folder: str | None, dry_run: bool,
+) -> None:
+    """Create one award per row of a ceremony's spreadsheet (CSV); all rows or nothing."""
+    from sitegen.commands.importer import ImportOptionError, ImportOptions, import_csv
+
+    options = ImportOptions(mappings=mappings, badge=badge, issued=issued, folder=folder)
+    try:
+        report = import_csv(source, csv_file, options, dry_run=dry_run)
+    except ImportOptionError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.option) from exc
+    _report(report.plan.diagnostics, "text")
+    for line in report.lines:
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,7 @@ def render_sitemap(site: Site, urls: Urls) -> bytes:
 
 
 def render_netlify_headers() -> bytes:
-    """``_headers`` (Netlify, Cloudflare Pages): JSON types and CORS so verifiers can fetch."""
+    """``_headers`` (Netlify, Cloudflare Pages): content types and CORS so verifiers can fetch."""
     return (
         b"/*\n"
         b"  X-Content-Type-Options: nosniff\n"
@@ -38,6 +38,9 @@ def render_netlify_headers() -> bytes:
         b"/*.json\n"
         b"  Access-Control-Allow-Origin: *\n"
         b"  Content-Type: application/json; charset=utf-8\n"
+        b"/*.jwt\n"
+        b"  Access-Control-Allow-Origin: *\n"
+        b"  Content-Type: text/plain; charset=utf-8\n"
         b"/*/badge.png\n"
         b"  Access-Control-Allow-Origin: *\n"
         b"/*/badge.svg\n"
@@ -50,11 +53,13 @@ def render_htaccess(urls: Urls) -> bytes:
     base_path = urlsplit(urls.base_url).path
     return (
         "AddType application/json .json\n"
-        "AddCharset utf-8 .json .html .svg\n"
+        "AddType text/plain .jwt\n"
+        "AddType image/svg+xml .svg\n"
+        "AddCharset utf-8 .json .jwt .html .svg\n"
         f"ErrorDocument 404 {base_path}404.html\n"
         "<IfModule mod_headers.c>\n"
         '  Header always set X-Content-Type-Options "nosniff"\n'
-        '  <FilesMatch "\\.(json|png|svg)$">\n'
+        '  <FilesMatch "\\.(json|jwt|png|svg)$">\n'
         '    Header set Access-Control-Allow-Origin "*"\n'
         "  </FilesMatch>\n"
         "</IfModule>\n"

@@ -256,14 +256,15 @@ def test_loader_agrees_with_schema_on_required_top_level_keys(
 
 
 def diagnostic_codes_in_source() -> set[str]:
-    """Codes written in the loader modules; f-string prefixes become a placeholder."""
-    modules = ("resolve", "fields", "yamlsrc", "config", "content", "images")
+    """Codes written anywhere in sitegen/; f-string prefixes become a placeholder."""
+    prefixes = "yaml|site|issuer|badge|award|image|content|keys|status|import"
+    files = ("html", "json", "yaml", "png", "svg", "jwt", "key", "py")
     codes: set[str] = set()
-    for module in modules:
-        text = (ROOT / "sitegen" / f"{module}.py").read_text(encoding="utf-8")
-        for literal in re.findall(r'"((?:yaml|site|issuer|badge|award|image|content)\.[a-z-]+)"',
-                                  text):
-            codes.add(literal)
+    for path in sorted((ROOT / "sitegen").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for literal in re.findall(rf'"((?:{prefixes})\.[a-z-]+)"', text):
+            if literal.rsplit(".", 1)[1] not in files:
+                codes.add(literal)
         for suffix in re.findall(r'f"\{[a-z.]+\}\.([a-z-]+)"', text):
             codes.add(f"*.{suffix}")
     codes.discard("site.yaml")  # the file name, not a code
