@@ -192,15 +192,20 @@ class Renderer:
         listed = tuple(AwardView.of(a) for a in self.site.awards_of(badge) if a.listed)
         return self.render("badge.html", page, badge=badge, listed=listed)
 
-    def award(self, award: Award) -> bytes:
-        """An award's verification page."""
-        view = AwardView.of(award)
-        name = award.recipient.shown_name
+    def award_title(self, award: Award) -> str:
+        """The badge's name, with the earner's name only in the form they consented to."""
         title = self.text(award.badge.name)
+        name = award.recipient.shown_name
         if name:
             title = self.tr.gettext("%(badge)s awarded to %(name)s") % {
                 "badge": title, "name": name,
             }
+        return title
+
+    def award(self, award: Award) -> bytes:
+        """An award's verification page."""
+        view = AwardView.of(award)
+        title = self.award_title(award)
         path = self.urls.award_page(award)
         page = Page(
             path=path, title=title, description=self.plain(award.badge.description),
@@ -215,12 +220,7 @@ class Renderer:
     def certificate(self, award: Award) -> bytes:
         """An award's printable one-page certificate, with a QR code of its verification page."""
         view = AwardView.of(award)
-        name = award.recipient.shown_name
-        title = self.text(award.badge.name)
-        if name:
-            title = self.tr.gettext("%(badge)s awarded to %(name)s") % {
-                "badge": title, "name": name,
-            }
+        title = self.award_title(award)
         page = Page(
             path=self.urls.certificate_page(award),
             title=self.tr.gettext("Certificate: %(title)s") % {"title": title},
