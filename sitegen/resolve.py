@@ -436,7 +436,8 @@ def _read_recipient(f: Fields, ctx: _Context) -> Recipient | None:
     email = r.email("email", required=True)
     name = r.text("name", max_len=200)
     display = NameDisplay(r.choice("display", tuple(d.value for d in NameDisplay), default="none"))
-    if display is not NameDisplay.NONE and name is None and r.ok:
+    # An invalid name was reported already; "no name" would only add noise.
+    if display is not NameDisplay.NONE and r.get("name") is None and r.ok:
         ctx.diags.error(
             r.span("display"), "award.display-without-name",
             f"display is '{display.value}' but the recipient has no 'name'",
