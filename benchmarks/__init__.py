@@ -1,0 +1,1 @@
+"""Benchmarks of sitegen builds: a site generator and the measuring script."""

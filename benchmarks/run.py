@@ -1,0 +1,259 @@
+"""Measure sitegen builds of generated sites: times, peak memory, output size, signing cost.
+
+Usage: ``python benchmarks/run.py [--sizes 1000,10000] [--json OUT.json] [--runs 200]``
+
+Every build runs in a fresh ``python -m sitegen build`` subprocess with ``CI=1``; its
+peak RSS comes from ``os.wait4``. The per-stage profile is a separate in-process cProfile
+run of the smallest size (profiling slows the build, so its times are shares, not totals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import write_extra_award, write_site  # noqa: E402
+
+BASE_URL = "https://bench.example.org/"
+STAGES = {
+    "load_site": ("build.py", "load_site"),
+    "read_images": ("images.py", "read_images"),
+    "create_proof": ("proof.py", "create_proof"),
+    "check_safe_mode": ("proof.py", "check_safe_mode"),
+    "canonicalize": ("proof.py", "canonicalize"),
+    "encode_vc_jwt": ("jwt.py", "encode_vc_jwt"),
+    "bake_png": ("sitegen/bake/", "bake_png"),
+    "bake_svg": ("sitegen/bake/", "bake_svg"),
+    "render_share_image": ("share.py", "render_share_image"),
+    "Renderer.award": ("render.py", "award"),
+    "Renderer.certificate": ("render.py", "certificate"),
+    "Renderer.badge": ("render.py", "badge"),
+    "Renderer.(home, issuer, verify, not_found)": ("render.py", ("home", "issuer", "verify",
+                                                                "not_found")),
+    "plan_site": ("build.py", "plan_site"),
+    "write_plan": ("output.py", "write_plan"),
+    "memo.prune": ("memo.py", "prune"),
+    "build_site (total)": ("build.py", "build_site"),
+}
+KINDS = (
+    ("share.png", lambda p: p.name == "share.png"),
+    ("badge.png", lambda p: p.name == "badge.png" and p.parts[0] == "awards"),
+    ("badge.svg", lambda p: p.name == "badge.svg" and p.parts[0] == "awards"),
+    ("credential.json", lambda p: p.name == "credential.json"),
+    ("credential.jwt", lambda p: p.name == "credential.jwt"),
+    ("assertion.json", lambda p: p.name == "assertion.json"),
+    ("en/ pages", lambda p: p.parts[0] == "en" and p.suffix == ".html"),
+    ("certificate (fr)", lambda p: "certificate" in p.parts and p.suffix == ".html"),
+    ("award page (fr)", lambda p: p.parts[0] == "awards" and p.name == "index.html"),
+    ("other HTML pages", lambda p: p.suffix == ".html"),
+    ("everything else", lambda p: True),
+)
+
+
+def run_build(source: Path, out: Path) -> dict[str, Any]:
+    """One ``sitegen build`` in a fresh process: wall time, peak RSS, its summary line."""
+    env = {**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)}
+    log = source.parent / f"{source.name}.build.log"
+    command = [sys.executable, "-m", "sitegen", "build", "-s", str(source), "-o", str(out),
+               "--base-url", BASE_URL]
+    with log.open("wb") as sink:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                   cwd=source)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"build failed ({process.returncode}):\n{text[-3000:]}")
+    summary = [line for line in text.splitlines() if line.startswith("built ")]
+    # Linux reports ru_maxrss in KiB.
+    return {"seconds": round(seconds, 3), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "summary": summary[-1] if summary else ""}
+
+
+def measure_output(out: Path, awards: int) -> dict[str, Any]:
+    """Total bytes, bytes per award, and bytes by kind of file."""
+    kinds = {name: 0 for name, _ in KINDS}
+    total = files = 0
+    for path in out.rglob("*"):
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        relative = path.relative_to(out)
+        total += size
+        files += 1
+        kinds[next(name for name, test in KINDS if test(relative))] += size
+    return {
+        "files": files, "total_bytes": total, "bytes_per_award": round(total / awards),
+        "per_award_by_kind": {name: round(size / awards) for name, size in kinds.items()},
+    }
+
+
+def measure_size(work: Path, awards: int) -> dict[str, Any]:
+    """Cold build, no-change rebuild and one-award rebuild of a generated site."""
+    source, out = work / f"site-{awards}", work / f"out-{awards}"
+    started = time.perf_counter()
+    write_site(source, awards=awards)
+    generated = time.perf_counter() - started
+    cold = run_build(source, out)
+    warm = run_build(source, out)
+    write_extra_award(source, number=awards)
+    added = run_build(source, out)
+    result = {
+        "awards": awards, "generate_seconds": round(generated, 2), "cold": cold,
+        "no_change": warm, "added_one": added, "output": measure_output(out, awards + 1),
+    }
+    shutil.rmtree(source)
+    return result
+
+
+def profile_stages(work: Path, awards: int) -> dict[str, Any]:
+    """Cumulative time of the pipeline's functions in one profiled, cold, in-process build."""
+    from sitegen.commands.build import build_site
+
+    source = work / f"profile-{awards}"
+    write_site(source, awards=awards)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build_site(source, work / f"profile-out-{awards}", base_url=BASE_URL, environ={},
+               cache_dir=source / ".sitegen" / "cache")
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    found: dict[str, float] = {}
+    for label, (file_name, names) in STAGES.items():
+        wanted = (names,) if isinstance(names, str) else names
+        found[label] = round(sum(
+            cumulative for (path, _, function), (_, _, _, cumulative, _) in stats.items()
+            if function in wanted and "sitegen" in path
+            and (path.endswith(file_name) or file_name in path)
+        ), 2)
+    shutil.rmtree(source)
+    return {"awards": awards, "cumulative_seconds": found}
+
+
+def measure_signing(work: Path, runs: int) -> dict[str, Any]:
+    """Median canonicalize+sign time of one credential: sitegen, PyLD baseline, jsonld.js."""
+    source, out = work / "sign-site", work / "sign-out"
+    write_site(source, awards=5)
+    run_build(source, out)
+    credential = sorted((out / "awards").glob("*/credential.json"))[0]
+    result: dict[str, Any] = {}
+    for mode in ("sitegen", "baseline"):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "canon.py"), str(credential),
+             "--mode", mode, "--runs", str(runs)],
+            check=True, capture_output=True, text=True,
+        )
+        result[mode] = json.loads(done.stdout)
+    result["speedup_vs_baseline"] = round(
+        result["baseline"]["median_ms"] / result["sitegen"]["median_ms"], 2
+    )
+    result["jsonld_js"] = measure_jsonld_js(work, credential, runs)
+    return result
+
+
+def measure_jsonld_js(work: Path, credential: Path, runs: int) -> dict[str, Any] | None:
+    """Digital Bazaar jsonld.js canonicalization time, when node and its modules are there."""
+    if shutil.which("node") is None:
+        return None
+    try:
+        from tests.jsverify.client import ensure_installed
+
+        ensure_installed()
+    except Exception as error:  # noqa: BLE001 - optional measure: say why it is missing
+        return {"skipped": f"jsverify modules unavailable: {error}"}
+    from sitegen.crypto.loader import CONTEXTS
+
+    contexts = work / "contexts.json"
+    contexts.write_text(json.dumps(CONTEXTS), encoding="utf-8")
+    done = subprocess.run(
+        ["node", str(ROOT / "benchmarks" / "canon.mjs"), str(credential), str(contexts),
+         str(runs)], check=True, capture_output=True, text=True,
+    )
+    return dict(json.loads(done.stdout), note="canonicalization only (no hashing or signing)")
+
+
+def say(line: str) -> None:
+    """One line of the report on standard output (this is a command line tool)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def print_size(result: dict[str, Any]) -> None:
+    """One line per measure of one size."""
+    n, output = result["awards"], result["output"]
+    say(f"[{n}] cold build: {result['cold']['seconds']:.1f} s, "
+          f"peak RSS {result['cold']['peak_rss_mib']:.0f} MiB")
+    say(f"[{n}] no-change rebuild: {result['no_change']['seconds']:.2f} s, "
+          f"peak RSS {result['no_change']['peak_rss_mib']:.0f} MiB")
+    say(f"[{n}] added-one-award rebuild: {result['added_one']['seconds']:.2f} s, "
+          f"peak RSS {result['added_one']['peak_rss_mib']:.0f} MiB")
+    say(f"[{n}] output: {output['total_bytes'] / 1e6:.1f} MB, {output['files']} files, "
+          f"{output['bytes_per_award'] / 1000:.1f} KB per award")
+    kinds = ", ".join(f"{k} {v / 1000:.1f}" for k, v in output["per_award_by_kind"].items())
+    say(f"[{n}] KB per award by kind: {kinds}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated award counts (default 1000,10000)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="where to write the results (default: a temporary file)")
+    parser.add_argument("--runs", type=int, default=200, help="signing repetitions")
+    parser.add_argument("--no-profile", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "sizes": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as temp:
+        work = Path(temp)
+        signing = measure_signing(work, args.runs)
+        results["signing"] = signing
+        say(f"canonicalize+sign one credential: sitegen "
+            f"{signing['sitegen']['median_ms']:.2f} ms, "
+            f"plain PyLD {signing['baseline']['median_ms']:.2f} ms "
+            f"(sitegen is {signing['speedup_vs_baseline']}x the baseline's speed)")
+        js = signing["jsonld_js"]
+        if js and "median_ms" in js:
+            say(f"jsonld.js canonicalize (config + document): {js['median_ms']:.2f} ms")
+        for size in sizes:
+            result = measure_size(work, size)
+            results["sizes"].append(result)
+            print_size(result)
+        if not args.no_profile:
+            profile = profile_stages(work, min(sizes))
+            results["profile"] = profile
+            say(f"[{profile['awards']}] profile (cumulative s, under cProfile): " + ", ".join(
+                f"{k} {v}" for k, v in profile["cumulative_seconds"].items()))
+    target = args.json or Path(tempfile.mkstemp(prefix="sitegen-bench-", suffix=".json")[1])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    say(f"results written to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
