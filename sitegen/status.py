@@ -48,17 +48,20 @@ def allocate_indexes(site: Site, locked: StatusIndexes) -> StatusIndexes:
     index, so the result depends only on the lock and the awards.
     """
     tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
+    used = {issuer: set(table.values()) for issuer, table in tables.items()}
     for award in sorted(site.awards, key=lambda a: a.id):
-        table = tables.setdefault(award.badge.issuer.slug, {})
+        issuer = award.badge.issuer.slug
+        table = tables.setdefault(issuer, {})
+        taken = used.setdefault(issuer, set())
         if award.id in table:
             continue
-        used = set(table.values())
-        if len(used) >= LIST_SIZE:
-            raise ValueError(f"issuer {award.badge.issuer.slug!r} has no free status index")
-        index = preferred_index(award.badge.issuer.slug, award.id)
-        while index in used:
+        if len(taken) >= LIST_SIZE:
+            raise ValueError(f"issuer {issuer!r} has no free status index")
+        index = preferred_index(issuer, award.id)
+        while index in taken:
             index = (index + 1) % LIST_SIZE
         table[award.id] = index
+        taken.add(index)
     return StatusIndexes(
         by_issuer={k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
     )
