@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,23 +33,22 @@ from benchmarks.generate import write_extra_award, write_site  # noqa: E402
 
 BASE_URL = "https://bench.example.org/"
 STAGES = {
-    "load_site": ("build.py", "load_site"),
+    "scan_inputs (stat every input)": ("state.py", "scan_inputs"),
+    "resolve_catalog (issuers, badges)": ("resolve.py", "resolve_catalog"),
     "read_images": ("images.py", "read_images"),
+    "_validate (read and check award files)": ("build.py", "_validate"),
+    "Maker.award_files (make one award)": ("produce.py", "award_files"),
     "create_proof": ("proof.py", "create_proof"),
     "check_safe_mode": ("proof.py", "check_safe_mode"),
     "canonicalize": ("proof.py", "canonicalize"),
     "encode_vc_jwt": ("jwt.py", "encode_vc_jwt"),
     "bake_png": ("sitegen/bake/", "bake_png"),
     "bake_svg": ("sitegen/bake/", "bake_svg"),
-    "render_share_image": ("share.py", "render_share_image"),
     "Renderer.award": ("render.py", "award"),
     "Renderer.certificate": ("render.py", "certificate"),
-    "Renderer.badge": ("render.py", "badge"),
-    "Renderer.(home, issuer, verify, not_found)": ("render.py", ("home", "issuer", "verify",
-                                                                "not_found")),
-    "plan_site": ("build.py", "plan_site"),
-    "write_plan": ("output.py", "write_plan"),
-    "memo.prune": ("memo.py", "prune"),
+    "write_files / replace_folders": ("output.py", ("write_files", "replace_folders")),
+    "Maker.site_files (lists, pages, assets)": ("produce.py", "site_files"),
+    "render_share_image": ("share.py", "render_share_image"),
     "build_site (total)": ("build.py", "build_site"),
 }
 KINDS = (
@@ -67,7 +67,13 @@ KINDS = (
 
 
 def run_build(source: Path, out: Path) -> dict[str, Any]:
-    """One ``sitegen build`` in a fresh process: wall time, peak RSS, its summary line."""
+    """One ``sitegen build`` in a fresh process: wall time, peak memory, its summary line.
+
+    Memory is sampled every 20 ms over the build process and all its workers: the peak
+    of the summed resident sets (RSS, which counts pages shared by forked workers once
+    per process) and of the summed proportional sets (PSS, which shares them out, so it
+    is the memory the build really occupies).
+    """
     env = {**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)}
     log = source.parent / f"{source.name}.build.log"
     command = [sys.executable, "-m", "sitegen", "build", "-s", str(source), "-o", str(out),
@@ -76,16 +82,65 @@ def run_build(source: Path, out: Path) -> dict[str, Any]:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
                                    cwd=source)
+        peak = {"rss": 0, "pss": 0}
+        sampler = threading.Thread(target=_sample_memory, args=(process.pid, peak), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     text = log.read_text(encoding="utf-8", errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"build failed ({process.returncode}):\n{text[-3000:]}")
     summary = [line for line in text.splitlines() if line.startswith("built ")]
     # Linux reports ru_maxrss in KiB.
-    return {"seconds": round(seconds, 3), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+    return {"seconds": round(seconds, 3),
+            "peak_rss_mib": round(peak["rss"] / 1024, 1),
+            "peak_pss_mib": round(peak["pss"] / 1024, 1),
+            "largest_process_rss_mib": round(usage.ru_maxrss / 1024, 1),
             "summary": summary[-1] if summary else ""}
+
+
+def _sample_memory(pid: int, peak: dict[str, int]) -> None:
+    """Record the peak summed RSS and PSS (KiB) of ``pid`` and its descendants until it ends."""
+    while Path(f"/proc/{pid}").exists():
+        rss = pss = 0
+        for each in _process_tree(pid):
+            rss_kib, pss_kib = _memory_of(each)
+            rss += rss_kib
+            pss += pss_kib
+        peak["rss"] = max(peak["rss"], rss)
+        peak["pss"] = max(peak["pss"], pss)
+        time.sleep(0.02)
+
+
+def _process_tree(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        queue.extend(int(child) for child in children)
+    return found
+
+
+def _memory_of(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process in KiB (0, 0 once it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0, 0
+    values = {}
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("Rss", "Pss"):
+            values[name] = int(rest.split()[0])
+    if values.get("Rss", 0) == 0:  # a zombie: its memory is already freed
+        return 0, 0
+    return values.get("Rss", 0), values.get("Pss", 0)
 
 
 def measure_output(out: Path, awards: int) -> dict[str, Any]:
@@ -133,7 +188,7 @@ def profile_stages(work: Path, awards: int) -> dict[str, Any]:
     profiler = cProfile.Profile()
     profiler.enable()
     build_site(source, work / f"profile-out-{awards}", base_url=BASE_URL, environ={},
-               cache_dir=source / ".sitegen" / "cache")
+               cache_dir=source / ".sitegen", workers=1)  # profile sees one process only
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     found: dict[str, float] = {}
@@ -199,12 +254,12 @@ def say(line: str) -> None:
 def print_size(result: dict[str, Any]) -> None:
     """One line per measure of one size."""
     n, output = result["awards"], result["output"]
-    say(f"[{n}] cold build: {result['cold']['seconds']:.1f} s, "
-          f"peak RSS {result['cold']['peak_rss_mib']:.0f} MiB")
-    say(f"[{n}] no-change rebuild: {result['no_change']['seconds']:.2f} s, "
-          f"peak RSS {result['no_change']['peak_rss_mib']:.0f} MiB")
-    say(f"[{n}] added-one-award rebuild: {result['added_one']['seconds']:.2f} s, "
-          f"peak RSS {result['added_one']['peak_rss_mib']:.0f} MiB")
+    for key, label in (("cold", "cold build"), ("no_change", "no-change rebuild"),
+                       ("added_one", "added-one-award rebuild")):
+        run = result[key]
+        say(f"[{n}] {label}: {run['seconds']:.2f} s, peak memory of all processes: "
+            f"PSS {run['peak_pss_mib']:.0f} MiB, RSS {run['peak_rss_mib']:.0f} MiB "
+            f"(largest process {run['largest_process_rss_mib']:.0f} MiB)")
     say(f"[{n}] output: {output['total_bytes'] / 1e6:.1f} MB, {output['files']} files, "
           f"{output['bytes_per_award'] / 1000:.1f} KB per award")
     kinds = ", ".join(f"{k} {v / 1000:.1f}" for k, v in output["per_award_by_kind"].items())

@@ -104,7 +104,7 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
         result = build_site(
             source, out_dir, base_url=base_url, environ=environ,
             production=production or is_production(environ), now=datetime.now(UTC),
-            cache_dir=source / ".sitegen" / "cache", progress=progress,
+            cache_dir=source / ".sitegen", progress=progress,
         )
     _report(result.warnings, "text")
     if result.development:
@@ -112,12 +112,15 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
             "development build: signed with development keys that anyone can recompute; "
             "pages say so (see 'sitegen keys generate')", err=True,
         )
-    site = result.loaded.site
+    if result.mode == "unchanged":
+        done = "nothing changed since the last build"
+    else:
+        done = f"{result.made} award(s) made, {result.reused} unchanged"
     click.echo(
-        f"built {len(site.issuers)} issuer(s), {len(site.badges)} badge(s), "
-        f"{len(site.awards)} award(s): {result.files} files, "
+        f"built {result.issuers} issuer(s), {result.badges} badge(s), "
+        f"{result.awards} award(s): {result.files} files, "
         f"{result.bytes / 1e6:.1f} MB in {out_dir} ({time.perf_counter() - started:.2f} s; "
-        f"{result.made} signed or rendered, {result.reused} unchanged)"
+        f"{done})"
     )
 
 

@@ -87,40 +87,57 @@ class Repository:
         return (self.root / relpath).read_bytes()
 
 
-def read_documents(repo: Repository, diags: Diagnostics) -> list[SourceDocument]:
-    """Parse every content file; files that fail to parse are reported and skipped."""
-    documents: list[SourceDocument] = []
-    root = repo.root.resolve()
+def list_content_files(repo: Repository, kinds: tuple[Kind, ...]) -> list[tuple[Kind, str]]:
+    """Every content file of these kinds, by site-relative path, in a stable order."""
+    found: list[tuple[Kind, str]] = []
     for kind, folder, recursive in CONTENT_DIRS:
         directory = repo.root / folder
-        if not directory.is_dir():
+        if kind not in kinds or not directory.is_dir():
             continue
         pattern = "**/*" if recursive else "*"
         for path in sorted(directory.glob(pattern)):
             if path.suffix not in YAML_SUFFIXES or path.name.startswith("."):
                 continue
-            rel = repo.relative(path)
-            if path.is_symlink():
-                try:
-                    path.resolve(strict=True).relative_to(root)
-                except (ValueError, OSError, RuntimeError):
-                    diags.error(
-                        Span(rel), "content.outside-repository",
-                        "this file is a link to a place outside the repository",
-                    )
-                    continue
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-            node = parse_yaml(data, rel, diags)
-            if node is None:
-                continue
-            documents.append(
-                SourceDocument(
-                    kind=kind, path=rel, stem=path.stem, node=node,
-                    digest=hashlib.sha256(data).hexdigest(),
-                )
+            if path.is_symlink() or path.is_file():
+                found.append((kind, repo.relative(path)))
+    return found
+
+
+def read_document(
+    repo: Repository, kind: Kind, rel: str, diags: Diagnostics
+) -> SourceDocument | None:
+    """Parse one content file; a file that fails to parse is reported and None returned."""
+    path = repo.root / rel
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True).relative_to(repo.root.resolve())
+        except (ValueError, OSError, RuntimeError):
+            diags.error(
+                Span(rel), "content.outside-repository",
+                "this file is a link to a place outside the repository",
             )
+            return None
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    node = parse_yaml(data, rel, diags)
+    if node is None:
+        return None
+    return SourceDocument(
+        kind=kind, path=rel, stem=PurePosixPath(rel).stem, node=node,
+        digest=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def read_documents(
+    repo: Repository, diags: Diagnostics, kinds: tuple[Kind, ...] = ("issuer", "badge", "award")
+) -> list[SourceDocument]:
+    """Parse every content file; files that fail to parse are reported and skipped."""
+    documents = []
+    for kind, rel in list_content_files(repo, kinds):
+        doc = read_document(repo, kind, rel, diags)
+        if doc is not None:
+            documents.append(doc)
     return documents
 
 

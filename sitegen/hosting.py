@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from sitegen.model import Site
+from sitegen.model import AwardSummary, Site
 from sitegen.urls import Urls
 
 
@@ -14,12 +15,12 @@ def render_robots(urls: Urls) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {urls.absolute('sitemap.xml')}\n".encode()
 
 
-def render_sitemap(site: Site, urls: Urls) -> bytes:
+def render_sitemap(site: Site, awards: Iterable[AwardSummary], urls: Urls) -> bytes:
     """sitemap.xml: home, issuers, badges and listed awards only."""
     paths = [urls.home()]
     paths += [urls.issuer_page(i) for i in site.issuers]
     paths += [urls.badge_page(b) for b in site.badges]
-    paths += [urls.award_page(a) for a in site.awards if a.listed]
+    paths += [urls.award_page(a) for a in awards if a.listed]
     localized = [urls.localized(p, lang) for p in paths for lang in site.config.languages]
     entries = "".join(f"  <url><loc>{escape(urls.absolute(p))}</loc></url>\n" for p in localized)
     return (

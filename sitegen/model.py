@@ -232,6 +232,33 @@ class Award:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AwardSummary:
+    """What pages and lists about many awards need of one, kept for every award of a build.
+
+    A build holds this small record, not the whole award, for each award it does
+    not redo, so that memory stays flat however many awards a site has.
+    """
+
+    id: str
+    badge: Badge
+    issued: datetime
+    expires: datetime | None = None
+    revocation: Revocation | None = None
+    listed: bool = False
+    shown_name: str | None = None
+    """The earner's name as they consented to show it, or None."""
+
+    @classmethod
+    def of(cls, award: Award) -> AwardSummary:
+        """The summary of a full award."""
+        return cls(
+            id=award.id, badge=award.badge, issued=award.issued, expires=award.expires,
+            revocation=award.revocation, listed=award.listed,
+            shown_name=award.recipient.shown_name,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Site:
     """Everything a build publishes, sorted by slug or id for deterministic output."""
 

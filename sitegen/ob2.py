@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sitegen.i18n import Translator
 from sitegen.identity import recipient_identity, recipient_salt
-from sitegen.model import Alignment, Award, Badge, Evidence, Issuer, Localized, Site
+from sitegen.model import Alignment, Award, AwardSummary, Badge, Evidence, Issuer, Localized
 from sitegen.urls import Urls
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -156,14 +157,16 @@ def to_assertion(award: Award, urls: Urls, tr: Translator) -> JsonObject:
     return doc
 
 
-def to_revocation_list(issuer: Issuer, site: Site, urls: Urls, tr: Translator) -> JsonObject:
+def to_revocation_list(
+    issuer: Issuer, awards: Iterable[AwardSummary], urls: Urls, tr: Translator
+) -> JsonObject:
     """The issuer's RevocationList of revoked assertions, with reasons."""
     revoked = [
         {
             "id": urls.absolute(urls.assertion(a)),
             "revocationReason": _text(a.revocation.reason, tr),
         }
-        for a in site.awards
+        for a in awards
         if a.revocation is not None and a.badge.issuer.slug == issuer.slug
     ]
     return {

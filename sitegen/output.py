@@ -9,7 +9,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -33,9 +33,7 @@ class OutputPlan:
 
     def add(self, path: str, data: bytes) -> None:
         """Plan one file; two producers of the same path is a bug, not a content error."""
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or path != pure.as_posix():
-            raise ValueError(f"unsafe output path {path!r}")
+        check_path(path)
         if path in self.files:
             raise ValueError(f"output path {path!r} planned twice")
         self.files[path] = data
@@ -60,14 +58,26 @@ def check_output_dir(out_dir: Path, source: Path) -> None:
 
 
 def write_plan(plan: OutputPlan, out_dir: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
-    """Write every planned file to a fresh folder, then swap it into place.
-
-    Readers see either the old site or the new one, never a mix; an
-    interrupted (even killed) build leaves the old site untouched. Two builds
-    into the same folder take turns: the second waits for the first.
-    """
+    """Write every planned file to a fresh folder, then swap it into place."""
     if MARKER not in plan.files:
         raise ValueError(f"the plan must contain {MARKER}")
+    with open_output(out_dir, fresh=True, lock_timeout=lock_timeout) as root:
+        write_files(root, plan.files)
+
+
+@contextlib.contextmanager
+def open_output(
+    out_dir: Path, *, fresh: bool, lock_timeout: float = LOCK_TIMEOUT
+) -> Iterator[Path]:
+    """Hold the output folder for one build and give the folder to write into.
+
+    ``fresh``: a new, empty folder beside the site, swapped into place when the
+    block ends without error, so readers see either the old site or the new one
+    and an interrupted (even killed) build leaves the old site untouched.
+    Otherwise the live site itself, for a build that updates it in place with
+    :func:`replace_folders` and :func:`update_file`, each change atomic. Two
+    builds into the same folder take turns: the second waits for the first.
+    """
     parent = out_dir.resolve().parent
     if parent.exists() and not parent.is_dir():
         raise OutputError(f"cannot write the site to {out_dir}: {parent} is a file, not a folder")
@@ -78,13 +88,21 @@ def write_plan(plan: OutputPlan, out_dir: Path, *, lock_timeout: float = LOCK_TI
     out = parent / out_dir.name
     with _exclusive_lock(parent / f".{out.name}.lock", lock_timeout):
         _recover(out)
+        if not fresh:
+            try:
+                yield out
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write the site to {out_dir}: {exc.strerror or exc}"
+                ) from exc
+            return
         staging = parent / f".{out.name}.new-{os.getpid()}"
         retired = parent / f".{out.name}.old-{os.getpid()}"
         try:
-            for path in sorted(plan.files):
-                target = staging / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(plan.files[path])
+            staging.mkdir()
+            yield staging
+            if not (staging / MARKER).exists():
+                raise ValueError(f"a site must contain {MARKER}")
             if not out.exists():
                 staging.rename(out)
             elif _exchange(staging, out):
@@ -92,13 +110,116 @@ def write_plan(plan: OutputPlan, out_dir: Path, *, lock_timeout: float = LOCK_TI
             else:
                 out.rename(retired)
                 staging.rename(out)
-        except OSError as exc:
+        except BaseException as exc:
             if staging != retired:
                 shutil.rmtree(staging, ignore_errors=True)
             if retired.exists() and not out.exists():
                 retired.rename(out)
-            raise OutputError(f"cannot write the site to {out_dir}: {exc.strerror or exc}") from exc
+            if isinstance(exc, OSError):
+                raise OutputError(
+                    f"cannot write the site to {out_dir}: {exc.strerror or exc}"
+                ) from exc
+            raise
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def check_path(path: str) -> None:
+    """Refuse an output path that could leave the output folder."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or path != pure.as_posix():
+        raise ValueError(f"unsafe output path {path!r}")
+
+
+def write_files(root: Path, files: Mapping[str, bytes]) -> None:
+    """Write files into a folder being made (no other build reads it yet)."""
+    made: set[Path] = set()
+    for path in sorted(files):
+        check_path(path)
+        target = root / path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(files[path])
+
+
+def replace_folders(root: Path, folders: Sequence[str], files: Mapping[str, bytes]) -> bool:
+    """Make each folder of a live site hold exactly its share of ``files``; True if any changed.
+
+    A folder whose files are already these bytes is left alone (so its files keep
+    their dates and deploy tools see no change); another is written beside and
+    swapped in, in one atomic step where the system allows.
+    """
+    changed = False
+    for folder in folders:
+        check_path(folder)
+        prefix = folder + "/"
+        own = {path[len(prefix):]: data for path, data in files.items() if path.startswith(prefix)}
+        target = root / folder
+        if own and _holds_exactly(target, own):
+            continue
+        changed = True
+        if not own:
+            shutil.rmtree(target, ignore_errors=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        write_files(fresh, own)
+        if not target.exists():
+            fresh.rename(target)
+        elif _exchange(fresh, target):
+            shutil.rmtree(fresh)  # now the old folder
+        else:
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            target.rename(old)
+            fresh.rename(target)
+            shutil.rmtree(old)
+    return changed
+
+
+def _holds_exactly(folder: Path, files: Mapping[str, bytes]) -> bool:
+    """True when ``folder`` contains these files with these bytes, and no other file."""
+    if not folder.is_dir():
+        return False
+    present = {
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()
+    }
+    if present != set(files):
+        return False
+    try:
+        return all((folder / rel).read_bytes() == data for rel, data in files.items())
+    except OSError:
+        return False
+
+
+def update_file(root: Path, path: str, data: bytes) -> bool:
+    """Write one file of a live site atomically unless it already holds ``data``."""
+    check_path(path)
+    target = root / path
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.new-{os.getpid()}")
+    staging.write_bytes(data)
+    staging.replace(target)
+    return True
+
+
+def remove_file(root: Path, path: str) -> None:
+    """Remove one file of a live site, and the folders it leaves empty."""
+    check_path(path)
+    target = root / path
+    target.unlink(missing_ok=True)
+    for parent in target.parents:
+        if parent == root or root not in parent.parents:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from markupsafe import Markup
 
 from sitegen.i18n import Translator, language_name
 from sitegen.identity import credential_code, recipient_identity, recipient_salt
-from sitegen.model import Award, Badge, Duration, Issuer, Localized, Site
+from sitegen.model import Award, AwardSummary, Badge, Duration, Issuer, Localized, Site
 from sitegen.qr import qr_svg
 from sitegen.richtext import render_markdown, to_plain_text
 from sitegen.sharing import linkedin_url, verifierplus_url
@@ -183,13 +184,15 @@ class Renderer:
         )
         return self.render("issuer.html", page, issuer=issuer, badges=self.site.badges_of(issuer))
 
-    def badge(self, badge: Badge) -> bytes:
-        """A badge's page: what it certifies, its criteria and how to obtain it."""
+    def badge(self, badge: Badge, listed: Sequence[AwardSummary] = ()) -> bytes:
+        """A badge's page: what it certifies, its criteria and how to obtain it.
+
+        ``listed`` are the badge's awards whose earners chose to be listed.
+        """
         path = self.urls.badge_page(badge)
         page = Page(
             path=path, title=self.text(badge.name), description=self.plain(badge.description),
         )
-        listed = tuple(AwardView.of(a) for a in self.site.awards_of(badge) if a.listed)
         return self.render("badge.html", page, badge=badge, listed=listed)
 
     def award_title(self, award: Award) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -80,6 +81,69 @@ def _is_zone(name: str) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Catalog:
+    """The validated issuers and badges, which every award is resolved against."""
+
+    config: SiteConfig
+    issuers: Mapping[str, Issuer]
+    badges: Mapping[str, Badge]
+    badge_slugs: frozenset[str]
+    """Every badge file's slug, valid or not (an award naming a broken badge is not
+    reported as naming an unknown one)."""
+
+
+def resolve_catalog(
+    documents: Iterable[SourceDocument], repo: Repository, config: SiteConfig, diags: Diagnostics
+) -> Catalog:
+    """Validate the issuer and badge documents (award documents are ignored)."""
+    ctx = _Context(repo, config, diags, None)
+    docs = sorted(documents, key=lambda d: d.path)
+    issuers: dict[str, Issuer] = {}
+    for doc in (d for d in docs if d.kind == "issuer"):
+        if _check_slug(doc, diags):
+            issuer = _read_issuer(doc, ctx)
+            if issuer is not None:
+                issuers[issuer.slug] = issuer
+    issuer_slugs = {d.stem for d in docs if d.kind == "issuer"}
+    badges: dict[str, Badge] = {}
+    for doc in (d for d in docs if d.kind == "badge"):
+        if _check_slug(doc, diags):
+            badge = _read_badge(doc, ctx, issuers, issuer_slugs)
+            if badge is not None:
+                badges[badge.slug] = badge
+    return Catalog(
+        config=config,
+        issuers={k: issuers[k] for k in sorted(issuers)},
+        badges={k: badges[k] for k in sorted(badges)},
+        badge_slugs=frozenset(d.stem for d in docs if d.kind == "badge"),
+    )
+
+
+def resolve_award(
+    doc: SourceDocument,
+    catalog: Catalog,
+    repo: Repository,
+    diags: Diagnostics,
+    *,
+    now: datetime | None = None,
+) -> Award | None:
+    """Validate one award document against the catalog (ids are checked by the caller)."""
+    ctx = _Context(repo, catalog.config, diags, now)
+    return _read_award(doc, ctx, catalog.badges, catalog.badge_slugs)
+
+
+def report_duplicate_award(
+    doc: SourceDocument, award_id: str, first: str, diags: Diagnostics
+) -> None:
+    """Report an award whose id another award file (``first``) already uses."""
+    diags.error(
+        _id_span(doc), "award.duplicate-id",
+        f"award id '{award_id}' is already used by {first}",
+        "each award needs its own id: rename the file or change its 'id'",
+    )
+
+
 def resolve_site(
     documents: Iterable[SourceDocument],
     repo: Repository,
@@ -95,40 +159,21 @@ def resolve_site(
     Every problem is reported; objects with errors are left out of the model,
     and the caller stops at the stage boundary when ``diags`` has errors.
     """
-    ctx = _Context(repo, config, diags, now)
     docs = sorted(documents, key=lambda d: d.path)
-    issuers: dict[str, Issuer] = {}
-    for doc in (d for d in docs if d.kind == "issuer"):
-        if _check_slug(doc, diags):
-            issuer = _read_issuer(doc, ctx)
-            if issuer is not None:
-                issuers[issuer.slug] = issuer
-    issuer_slugs = {d.stem for d in docs if d.kind == "issuer"}
-    badges: dict[str, Badge] = {}
-    for doc in (d for d in docs if d.kind == "badge"):
-        if _check_slug(doc, diags):
-            badge = _read_badge(doc, ctx, issuers, issuer_slugs)
-            if badge is not None:
-                badges[badge.slug] = badge
-    badge_slugs = {d.stem for d in docs if d.kind == "badge"}
+    catalog = resolve_catalog(docs, repo, config, diags)
     awards: dict[str, Award] = {}
     for doc in (d for d in docs if d.kind == "award"):
-        award = _read_award(doc, ctx, badges, badge_slugs)
+        award = resolve_award(doc, catalog, repo, diags, now=now)
         if award is None:
             continue
         if award.id in awards:
-            first = awards[award.id].source
-            diags.error(
-                _id_span(doc), "award.duplicate-id",
-                f"award id '{award.id}' is already used by {first.path}",
-                "each award needs its own id: rename the file or change its 'id'",
-            )
+            report_duplicate_award(doc, award.id, awards[award.id].source.path, diags)
             continue
         awards[award.id] = award
     return Site(
         config=config,
-        issuers=tuple(issuers[k] for k in sorted(issuers)),
-        badges=tuple(badges[k] for k in sorted(badges)),
+        issuers=tuple(catalog.issuers.values()),
+        badges=tuple(catalog.badges.values()),
         awards=tuple(awards[k] for k in sorted(awards)),
         files=tuple(d.path for d in docs),
     )
@@ -359,7 +404,7 @@ def _read_alignment(node: Node, ctx: _Context) -> Alignment | None:
 
 
 def _reference(
-    f: Fields, key: str, known: Mapping[str, T], all_slugs: set[str], code: str, noun: str
+    f: Fields, key: str, known: Mapping[str, T], all_slugs: Set[str], code: str, noun: str
 ) -> T | None:
     slug = f.text(key, required=True, max_len=64)
     if slug is None:
@@ -375,7 +420,7 @@ def _reference(
 
 
 def _read_award(
-    doc: SourceDocument, ctx: _Context, badges: dict[str, Badge], badge_slugs: set[str]
+    doc: SourceDocument, ctx: _Context, badges: Mapping[str, Badge], badge_slugs: frozenset[str]
 ) -> Award | None:
     f = ctx.fields(doc.node, AWARD_KEYS, "award")
     if not f.ok:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sitegen.diagnostics import Diagnostics, Span
 from sitegen.fields import SLUG
-from sitegen.model import Site
+from sitegen.model import AwardSummary
 from sitegen.yamlsrc import Node
 
 # W3C Bitstring Status List: at least 16 KiB (131072 entries) for herd privacy.
@@ -41,7 +41,7 @@ def preferred_index(issuer: str, award_id: str) -> int:
     return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % LIST_SIZE
 
 
-def allocate_indexes(site: Site, locked: StatusIndexes) -> StatusIndexes:
+def allocate_indexes(awards: Iterable[AwardSummary], locked: StatusIndexes) -> StatusIndexes:
     """Give every award without an index a free one; never move or reuse a locked one.
 
     New awards are taken in id order and probe upwards from their preferred
@@ -49,7 +49,7 @@ def allocate_indexes(site: Site, locked: StatusIndexes) -> StatusIndexes:
     """
     tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
     used = {issuer: set(table.values()) for issuer, table in tables.items()}
-    for award in sorted(site.awards, key=lambda a: a.id):
+    for award in sorted(awards, key=lambda a: a.id):
         issuer = award.badge.issuer.slug
         table = tables.setdefault(issuer, {})
         taken = used.setdefault(issuer, set())

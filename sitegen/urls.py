@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from sitegen.model import Award, Badge, Issuer
+from sitegen.model import Award, AwardSummary, Badge, Issuer
 
 # Output paths are site-relative POSIX paths; a trailing "/" names a page's
 # folder, whose file is index.html.
@@ -44,13 +44,21 @@ class Urls:
         """A badge's page (also the OB2 criteria URL)."""
         return f"badges/{badge.slug}/index.html"
 
-    def award_page(self, award: Award) -> str:
+    def award_page(self, award: Award | AwardSummary) -> str:
         """An award's verification page."""
         return f"awards/{award.id}/index.html"
 
-    def certificate_page(self, award: Award) -> str:
+    def certificate_page(self, award: Award | AwardSummary) -> str:
         """An award's printable one-page certificate."""
         return f"awards/{award.id}/certificate/index.html"
+
+    def award_folder(self, award_id: str) -> str:
+        """The folder that holds every file of one award, and nothing else, in the main language.
+
+        Pages in other languages sit in the same folder under the language's prefix
+        (:meth:`localized`); builds replace an award by replacing its folders.
+        """
+        return f"awards/{award_id}"
 
     def not_found_page(self) -> str:
         """The page hosts serve for unknown paths."""
@@ -69,7 +77,7 @@ class Urls:
         """OB2 BadgeClass."""
         return f"badges/{badge.slug}/badgeclass.json"
 
-    def assertion(self, award: Award) -> str:
+    def assertion(self, award: Award | AwardSummary) -> str:
         """OB2 hosted Assertion."""
         return f"awards/{award.id}/assertion.json"
 
@@ -121,9 +129,12 @@ class Urls:
         """The award's baked SVG."""
         return f"awards/{award.id}/badge.svg"
 
-    def share_image(self, award: Award) -> str:
-        """The award's preview image for link previews on social networks (Open Graph)."""
-        return f"awards/{award.id}/share.png"
+    def share_image(self, badge: Badge) -> str:
+        """The preview image of a badge's pages and awards for social networks (Open Graph).
+
+        One per badge: it never shows an earner's name, so every award shares it.
+        """
+        return f"badges/{badge.slug}/share.png"
 
     def evidence_file(self, award: Award, source_path: str) -> str:
         """Where an evidence file of an award is published."""

@@ -1,4 +1,4 @@
-"""Incremental builds reuse unchanged work and still equal a clean build byte for byte."""
+"""Incremental builds redo only what changed, and still equal a clean build byte for byte."""
 
 from __future__ import annotations
 
@@ -6,14 +6,32 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
+
 from sitegen.commands.build import build_site
+from sitegen.diagnostics import ContentError
+from sitegen.output import OutputError
+from sitegen.state import state_path
 
 AWARD = "badge: ponctuel\nrecipient: {email: b@example.net}\nissued: 2024-03-15\n"
+LISTED = (
+    "badge: ponctuel\nrecipient: {email: c@example.net, name: Ada Lovelace, display: full}\n"
+    "issued: 2024-03-16\nlisted: true\n"
+)
 
 
 def tree(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """Inode and modification time of every file: unchanged when a file was not rewritten.
+
+    The marker file is left out: each build dates it, to recognise its own output.
+    """
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".nojekyll"}
 
 
 def clean_build(root: Path, out: Path) -> dict[str, str]:
@@ -23,27 +41,46 @@ def clean_build(root: Path, out: Path) -> dict[str, str]:
     return tree(out)
 
 
+def build(root: Path, **options: object):  # type: ignore[no-untyped-def]
+    return build_site(root, root / "_site", environ={}, cache_dir=root / ".sitegen", **options)
+
+
 def test_incremental_build_equals_clean_build_after_every_kind_of_change(site_factory, tmp_path):
-    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
-    cache = root / ".sitegen/cache"
-    first = build_site(root, root / "_site", environ={}, cache_dir=cache)
-    assert first.made > 0
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD, "content/awards/2024/l.yaml": LISTED})
+    first = build(root)
+    assert (first.mode, first.made) == ("fresh", 3)
 
-    again = build_site(root, root / "_site", environ={}, cache_dir=cache)
-    assert again.made == 0, "nothing changed, nothing is signed or rendered again"
+    again = build(root)
+    assert (again.mode, again.made) == ("unchanged", 0), "nothing changed, nothing is redone"
 
+    badge = root / "content/badges/ponctuel.yaml"
     steps = [
         ("add", lambda: (root / "content/awards/2024/a3.yaml").write_text(AWARD)),
         ("change", lambda: (root / "content/awards/2024/a2.yaml").write_text(
             AWARD + "narrative: Bravo.\n")),
+        ("revoke", lambda: (root / "content/awards/2024/a3.yaml").write_text(
+            AWARD + "revoked: {date: 2024-05-01, reason: Erreur}\n")),
+        ("unlist", lambda: (root / "content/awards/2024/l.yaml").write_text(
+            LISTED.replace("listed: true", "listed: false"))),
         ("delete", lambda: (root / "content/awards/2024/a1.yaml").unlink()),
+        ("evidence file", lambda: _add_evidence(root)),
+        ("evidence changed", lambda: (root / "content/awards/2024/proof.txt").write_text("v2")),
+        ("badge", lambda: badge.write_text(badge.read_text().replace("Ponctuel", "Ponctuelle"))),
         ("template", lambda: _edit_template(root)),
     ]
     for name, change in steps:
         change()
-        result = build_site(root, root / "_site", environ={}, cache_dir=cache)
+        result = build(root)
+        assert result.mode != "unchanged", name
         assert tree(root / "_site") == clean_build(root, tmp_path / f"clean-{name}"), name
-        assert result.reused > 0 or name == "template", name
+        assert build(root).mode == "unchanged", name
+
+
+def _add_evidence(root: Path) -> None:
+    (root / "content/awards/2024/proof.txt").write_text("v1")
+    (root / "content/awards/2024/a2.yaml").write_text(
+        AWARD + "evidence:\n  - {name: Relevé, file: proof.txt}\n"
+    )
 
 
 def _edit_template(root: Path) -> None:
@@ -55,23 +92,134 @@ def _edit_template(root: Path) -> None:
     page.write_text(page.read_text().replace("</h1>", " !</h1>", 1))
 
 
-def test_changing_one_award_re_signs_only_that_award(site_factory):
+def test_changing_one_award_rewrites_only_its_folders_and_the_lists(site_factory):
     root = site_factory({f"content/awards/2024/b{i}.yaml": AWARD for i in range(5)})
-    cache = root / ".sitegen/cache"
-    build_site(root, root / "_site", environ={}, cache_dir=cache)
+    build(root)
+    before = stamps(root / "_site")
     (root / "content/awards/2024/b3.yaml").write_text(AWARD + "narrative: Bravo.\n")
-    result = build_site(root, root / "_site", environ={}, cache_dir=cache)
-    # the award's credential + JWT, its pages (award, certificate), its share image is reused
-    assert result.made == 4, result.made
+    result = build(root)
+    assert (result.mode, result.made, result.reused) == ("update", 1, 5)
+    after = stamps(root / "_site")
+    rewritten = {path for path in after if before.get(path) != after[path]}
+    assert rewritten, "the award's folder was replaced"
+    assert all("/b3/" in path for path in rewritten), sorted(rewritten)
+    assert after.keys() == before.keys()
+
+
+def test_an_unchanged_build_writes_nothing(site_factory):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    before = stamps(root / "_site")
+    (root / "content/awards/2024/a2.yaml").touch()  # same bytes, newer date: read, not redone
+    result = build(root)
+    assert result.made == 0
+    assert stamps(root / "_site") == before
+
+
+def test_deleting_an_award_removes_its_folders(site_factory):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    assert (root / "_site/awards/a2/index.html").exists()
+    (root / "content/awards/2024/a2.yaml").unlink()
+    build(root)
+    assert not (root / "_site/awards/a2").exists()
+    assert not list((root / "_site").rglob("a2"))
+
+
+def test_an_output_replaced_by_someone_else_is_built_afresh(site_factory):
+    root = site_factory()
+    build(root)
+    shutil.rmtree(root / "_site")
+    (root / "_site").mkdir()
+    (root / "_site/.nojekyll").write_text("")
+    result = build(root)
+    assert result.mode == "fresh"
+    assert (root / "_site/awards/a1/index.html").exists()
+
+
+def test_a_build_that_fails_half_way_leaves_no_record_and_the_next_one_repairs(
+    site_factory, tmp_path, monkeypatch
+):
+    root = site_factory({f"content/awards/2024/b{i}.yaml": AWARD for i in range(3)})
+    build(root)
+    record = state_path(root / ".sitegen", root / "_site")
+    assert record.exists()
+    (root / "content/awards/2024/b1.yaml").write_text(AWARD + "narrative: Un.\n")
+    (root / "content/awards/2024/b2.yaml").write_text(AWARD + "narrative: Deux.\n")
+
+    from sitegen import produce
+
+    real = produce.Maker.award_files
+    calls = []
+
+    def failing(self, award, index):  # type: ignore[no-untyped-def]
+        calls.append(award.id)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, award, index)
+
+    monkeypatch.setattr(produce.Maker, "award_files", failing)
+    with pytest.raises(OutputError, match="No space left"):
+        build(root)
+    assert not record.exists(), "a half-updated output has no record"
+    monkeypatch.setattr(produce.Maker, "award_files", real)
+    assert build(root).mode == "fresh"
+    assert tree(root / "_site") == clean_build(root, tmp_path / "clean")
+
+
+def test_invalid_content_writes_nothing_and_keeps_the_record(site_factory):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    before = stamps(root / "_site")
+    (root / "content/awards/2024/a2.yaml").write_text(AWARD.replace("ponctuel", "ponctul"))
+    with pytest.raises(ContentError) as error:
+        build(root)
+    assert "award.unknown-badge" in {d.code for d in error.value.diagnostics}
+    assert stamps(root / "_site") == before
+    (root / "content/awards/2024/a2.yaml").write_text(AWARD)
+    assert build(root).made == 0, "back to what was built: nothing to redo"
+    assert stamps(root / "_site") == before
+
+
+def test_unchanged_awards_are_still_checked_against_a_changed_badge(site_factory):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    (root / "content/badges/ponctuel.yaml").rename(root / "content/badges/exact.yaml")
+    with pytest.raises(ContentError) as error:
+        build(root)
+    paths = {d.span.path for d in error.value.diagnostics if d.code == "award.unknown-badge"}
+    assert paths == {"content/awards/2024/a1.yaml", "content/awards/2024/a2.yaml"}
+
+
+def test_a_duplicate_id_is_reported_even_when_the_first_file_is_unchanged(site_factory):
+    root = site_factory()
+    build(root)
+    (root / "content/awards/2024/copy.yaml").write_text("id: a1\n" + AWARD)
+    with pytest.raises(ContentError) as error:
+        build(root)
+    [duplicate] = [d for d in error.value.diagnostics if d.code == "award.duplicate-id"]
+    assert duplicate.span.path == "content/awards/2024/copy.yaml"
+    assert "content/awards/2024/a1.yaml" in duplicate.message
+
+
+def test_parallel_workers_build_the_same_bytes_as_one_process(site_factory, tmp_path):
+    files = {f"content/awards/2024/p{i:03}.yaml": AWARD for i in range(70)}
+    files["content/awards/2024/l.yaml"] = LISTED
+    root = site_factory(files)
+    one = build_site(root, tmp_path / "one", environ={}, workers=1)
+    two = build_site(root, tmp_path / "two", environ={}, workers=2)
+    assert one.awards == two.awards == 72
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 
 def test_unused_cache_entries_are_pruned(site_factory):
     root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
     cache = root / ".sitegen/cache"
-    build_site(root, root / "_site", environ={}, cache_dir=cache)
     before = {p for p in cache.rglob("*") if p.is_file()}
-    (root / "content/awards/2024/a2.yaml").unlink()
-    build_site(root, root / "_site", environ={}, cache_dir=cache)
+    badge = root / "content/badges/ponctuel.yaml"
+    badge.write_text(badge.read_text().replace("Ponctuel", "Ponctuelle"))
+    build(root)
     after = {p for p in cache.rglob("*") if p.is_file()}
-    assert before - after, "the deleted award's signatures and pages are gone"
-    assert len(after) < len(before)
+    assert before - after, "the old share image is gone"
+    assert len(after) == len(before)

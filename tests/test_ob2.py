@@ -44,7 +44,7 @@ def test_revoked_assertion_keeps_data_and_is_listed(site_factory):
     assert doc["revocationReason"] == "Erreur de saisie"
     assert doc["expires"] == "2026-03-14T00:00:00+01:00"
     assert "recipient" in doc and "badge" in doc  # still a complete assertion
-    rl = ob2.to_revocation_list(site.issuers[0], site, urls, tr)
+    rl = ob2.to_revocation_list(site.issuers[0], site.awards, urls, tr)
     assert rl["type"] == "RevocationList"
     assert rl["revokedAssertions"] == [
         {"id": BASE + "awards/a1/assertion.json", "revocationReason": "Erreur de saisie"}]

@@ -47,11 +47,11 @@ def test_bitstring_round_trip(indexes):
 def test_adding_deleting_and_reordering_awards_never_moves_an_index(site_factory):
     award = "badge: ponctuel\nrecipient: {email: x@example.net}\nissued: 2024-03-14\n"
     site, _ = load(site_factory({f"content/awards/2024/a{i}.yaml": award for i in range(2, 6)}))
-    first = allocate_indexes(site, StatusIndexes(by_issuer={}))
+    first = allocate_indexes(site.awards, StatusIndexes(by_issuer={}))
     # a new award, one removed, files moved: indexes come from the lock
     site2, _ = load(site_factory({
         "content/awards/2024/a3.yaml": None, "content/awards/2024/a9.yaml": award}))
-    second = allocate_indexes(site2, first)
+    second = allocate_indexes(site2.awards, first)
     for award_id, index in first.by_issuer["atelier"].items():
         assert second.by_issuer["atelier"][award_id] == index  # deleted a3 keeps its slot
     assert len(set(second.by_issuer["atelier"].values())) == len(second.by_issuer["atelier"])
@@ -61,7 +61,7 @@ def test_collision_probes_to_the_next_free_index(site_factory):
     site, _ = load(site_factory())
     taken = preferred_index("atelier", "a1")
     locked = StatusIndexes(by_issuer={"atelier": {"old": taken}})
-    result = allocate_indexes(site, locked)
+    result = allocate_indexes(site.awards, locked)
     assert result.by_issuer["atelier"]["a1"] == (taken + 1) % LIST_SIZE
 
 

@@ -1,53 +1,99 @@
-"""``sitegen build``: load, validate, serialize, bake, render and write the whole site."""
+"""``sitegen build``: read and validate, then make and write only what changed.
+
+The stages, in order (each stops the build at its boundary on errors, so that
+nothing invalid is signed or published):
+
+1. stat every input; if nothing changed since the build recorded for this
+   output folder, stop there;
+2. read and validate site.yaml, issuers, badges and their images, and load keys;
+3. validate every award file that changed (in worker processes when many),
+   keeping a small summary of each award, never all awards at once;
+4. give new awards their status-list index;
+5. make and write each changed award's folder (sign, bake, render), in parallel;
+6. make the files around the awards (status lists, badge pages, sitemap…) and
+   write those that changed; remove deleted awards;
+7. record the build for next time.
+
+A first build, or one after most awards changed, writes a fresh folder and swaps
+it into place; later builds update the live folder award by award.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sitegen import hosting, ob2, ob3
-from sitegen.bake import OB2, OB3, bake_png, bake_svg
+import sitegen
 from sitegen.config import resolve_config
-from sitegen.content import Repository, SourceDocument, read_documents, read_site_file
-from sitegen.crypto.jwt import encode_vc_jwt
-from sitegen.crypto.loader import make_document_loader
-from sitegen.crypto.proof import create_proof
+from sitegen.content import (
+    Repository,
+    SourceDocument,
+    list_content_files,
+    read_document,
+    read_documents,
+    read_site_file,
+)
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.did import to_did_document
-from sitegen.i18n import Translator, make_translator
 from sitegen.images import PreparedImage, read_images
-from sitegen.jsonout import to_json_bytes
 from sitegen.keyring import Keyring, read_keyring
 from sitegen.memo import Memo, digest, tree_digest
-from sitegen.model import Issuer, Site
-from sitegen.output import MARKER, OutputPlan, check_output_dir, write_plan
-from sitegen.render import Renderer
-from sitegen.resolve import resolve_site
-from sitegen.share import render_share_image, share_tagline
+from sitegen.model import AwardSummary, Site
+from sitegen.output import (
+    MARKER,
+    check_output_dir,
+    open_output,
+    remove_file,
+    replace_folders,
+    update_file,
+    write_files,
+)
+from sitegen.parallel import run_chunks
+from sitegen.resolve import (
+    Catalog,
+    report_duplicate_award,
+    resolve_award,
+    resolve_catalog,
+    resolve_site,
+)
+from sitegen.state import (
+    AwardRecord,
+    BuildState,
+    FileStat,
+    InputDigests,
+    decode_state,
+    forget_state,
+    is_unchanged,
+    quick_fingerprint,
+    read_state,
+    recorded_result,
+    scan_inputs,
+    state_path,
+    write_state,
+)
 from sitegen.status import (
-    LIST_SIZE,
     LOCK_FILE,
     StatusIndexes,
     allocate_indexes,
-    encode_bitstring,
     read_lock,
     render_lock,
     report_removed_awards,
 )
-from sitegen.theme import Theme, read_theme
-from sitegen.urls import Urls
-from sitegen.yamlsrc import parse_yaml
+from sitegen.theme import builtin_theme_dir, read_theme
+from sitegen.yamlsrc import Node, parse_yaml
 
-# The status list of an issuer with no award yet is dated this (builds never read the clock).
-NO_AWARD_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+# Above this share of changed awards, a build writes a fresh folder instead of updating.
+FRESH_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadedSite:
-    """A validated site and what was read with it."""
+    """A validated site with every award in memory (for checks and tools, not builds)."""
 
     site: Site
     repo: Repository
@@ -62,24 +108,31 @@ class LoadedSite:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildResult:
-    """What a build wrote."""
+    """What a build did."""
 
-    loaded: LoadedSite
+    issuers: int
+    badges: int
+    awards: int
     files: int
+    """Files and bytes of the whole site."""
     bytes: int
     development: bool
     """True when signed with a development key (pages say so)."""
     warnings: tuple[Diagnostic, ...]
-    reused: int = 0
-    """Signatures, images and pages taken from the cache."""
     made: int = 0
-    """Signatures, images and pages computed by this build."""
+    """Awards signed, rendered and written by this build."""
+    reused: int = 0
+    """Awards left as the previous build made them."""
+    mode: str = "fresh"
+    """``fresh`` (a new folder swapped in), ``update`` (changed awards replaced in place)
+    or ``unchanged`` (nothing to do)."""
 
 
 def load_site(
     source: Path, *, base_url: str | None = None, now: datetime | None = None
 ) -> LoadedSite:
-    """Read and validate everything; raise :class:`ContentError` listing every problem.
+    """Read and validate everything into one model; raise :class:`ContentError` listing every
+    problem.
 
     ``now`` (from the command line, never read here) enables the checks that
     depend on the date, like awards dated in the future.
@@ -93,200 +146,39 @@ def load_site(
         raise AssertionError("a missing config is always reported")
     site = resolve_site(documents, repo, config, diags, now=now)
     images = read_images(site, repo, diags)
-    lock_path = source / LOCK_FILE
-    lock_node = None
-    if lock_path.is_file():
-        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
-    locked = read_lock(lock_node, LOCK_FILE, diags)
-    report_removed_awards(_award_ids(documents), locked, lock_node, diags)
+    lock_node, locked = _read_lock(source, diags)
+    report_removed_awards(_declared_ids(documents), locked, lock_node, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
-    indexes = allocate_indexes(site, locked)
+    indexes = allocate_indexes((AwardSummary.of(a) for a in site.awards), locked)
     return LoadedSite(
         site=site, repo=repo, images=images, indexes=indexes,
         lock_changed=indexes != locked, diagnostics=diags.sorted(),
     )
 
 
-def _award_ids(documents: list[SourceDocument]) -> set[str]:
-    """The id of every award file, as written (its ``id`` key, else its file name)."""
-    ids = set()
-    for doc in documents:
-        if doc.kind != "award":
-            continue
-        entries = doc.node.value
-        explicit = entries.get("id") if isinstance(entries, dict) else None
-        value = explicit.node.value if explicit is not None else None
-        ids.add(value if isinstance(value, str) else doc.stem)
-    return ids
+def _read_lock(source: Path, diags: Diagnostics) -> tuple[Node | None, StatusIndexes]:
+    lock_path = source / LOCK_FILE
+    lock_node = None
+    if lock_path.is_file():
+        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
+    return lock_node, read_lock(lock_node, LOCK_FILE, diags)
 
 
-def plan_site(
-    loaded: LoadedSite,
-    theme: Theme,
-    translators: Mapping[str, Translator],
-    keyring: Keyring,
-    memo: Memo | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> OutputPlan:
-    """Every output file of the site, in memory: documents once, pages in every language.
-
-    Signatures, share images and pages come from ``memo`` when their inputs
-    (content, theme files, keys, settings) are unchanged.
-    """
-    memo = memo or Memo(None)
-    site, images = loaded.site, loaded.images
-    urls = Urls(site.config.base_url, default_language=site.config.language)
-    tr = translators[site.config.language]  # credentials speak the site's language
-    loader = make_document_loader()
-    fonts_dir = next(d / "fonts" for d in theme.dirs if (d / "fonts").is_dir())
-    theme_key = tree_digest(theme.dirs)
-    plan = OutputPlan()
-
-    def sign(issuer: Issuer, document: dict[str, object], created: str) -> bytes:
-        signer = keyring.signers[issuer.slug]
-        method = f"{urls.did(issuer)}#{signer.fragment}"
-        key = digest("proof", _canonical_json(document), method, created,
-                     signer.key.public_key.multibase)
-        return memo.get_or_make("proof", key, lambda: to_json_bytes(create_proof(
-            document, signer.key, verification_method=method, created=created, loader=loader
-        )))
-
-    def sign_jwt(issuer: Issuer, credential: dict[str, object]) -> bytes:
-        signer = keyring.signers[issuer.slug]
-        kid = f"{urls.did(issuer)}#{signer.fragment}"
-        key = digest("jwt", _canonical_json(credential), kid, signer.key.public_key.multibase)
-        return memo.get_or_make(
-            "jwt", key, lambda: encode_vc_jwt(credential, signer.key, kid=kid).encode("ascii")
-        )
-
-    for issuer in site.issuers:
-        plan.add(
-            urls.did_document(issuer),
-            to_json_bytes(to_did_document(urls.did(issuer), keyring.published_keys(issuer))),
-        )
-        for number, status_list in _status_lists(issuer, loaded, urls).items():
-            signed = sign(issuer, status_list, status_list["validFrom"])  # type: ignore[arg-type]
-            plan.add(urls.status_list(issuer, number), signed)
-        plan.add(urls.issuer_profile(issuer), to_json_bytes(ob2.to_profile(issuer, urls, tr)))
-        plan.add(
-            urls.revocation_list(issuer),
-            to_json_bytes(ob2.to_revocation_list(issuer, site, urls, tr)),
-        )
-        if issuer.image:
-            image = images[issuer.image.path]
-            plan.add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
-    for badge in site.badges:
-        image = images[badge.image.path]
-        plan.add(urls.badge_class(badge), to_json_bytes(ob2.to_badge_class(badge, urls, tr)))
-        plan.add(urls.badge_image_png(badge), image.png)
-        plan.add(urls.badge_image_svg(badge), image.svg)
-    for done, award in enumerate(site.awards, 1):
-        if progress is not None:
-            progress(done, len(site.awards))
-        issuer = award.badge.issuer
-        image = images[award.badge.image.path]
-        assertion = to_json_bytes(ob2.to_assertion(award, urls, tr))
-        text = assertion.decode("utf-8")
-        plan.add(urls.assertion(award), assertion)
-        index = loaded.indexes.index_of(issuer.slug, award.id)
-        list_url = urls.absolute(urls.status_list(issuer, index // LIST_SIZE + 1))
-        status = ob3.status_entry(list_url, index % LIST_SIZE)
-        credential = ob3.to_credential(award, urls, tr, status=status)
-        signed_json = sign(issuer, credential, ob3.date_time(award.issued))
-        signed_text = signed_json.decode("utf-8")
-        plan.add(urls.credential(award), signed_json)
-        plan.add(urls.credential_jwt(award), sign_jwt(issuer, credential))
-        png = bake_png(bake_png(image.png, text, OB2), signed_text, OB3)
-        plan.add(urls.baked_png(award), png)
-        svg = bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award)))
-        plan.add(urls.baked_svg(award), bake_svg(svg, signed_text, OB3))
-        share_texts = (
-            award.badge.name.get(tr.language, tr.language),
-            issuer.name.get(tr.language, tr.language),
-            share_tagline(tr),
-        )
-        plan.add(urls.share_image(award), memo.get_or_make(
-            "share", digest("share", theme_key, image.png, *share_texts),
-            lambda texts=share_texts, png=image.png: render_share_image(  # type: ignore[misc]
-                badge_png=png, badge_name=texts[0], issuer_name=texts[1], tagline=texts[2],
-                fonts_dir=fonts_dir,
-            ),
-        ))
-        for evidence in award.evidence:
-            if evidence.file:
-                plan.add(urls.evidence_file(award, evidence.file),
-                         loaded.repo.read_bytes(evidence.file))
-    for language in site.config.languages:
-        renderer = Renderer(
-            theme.template_dirs, site, urls, translators[language],
-            development=keyring.is_development,
-        )
-        page_key = digest("page", theme_key, language, repr(site.config),
-                          str(keyring.is_development))
-        _plan_pages(plan, site, urls, renderer, memo, page_key)
-    for name, path in theme.static_files().items():
-        plan.add(urls.static(name), path.read_bytes())
-    plan.add("robots.txt", hosting.render_robots(urls))
-    plan.add("sitemap.xml", hosting.render_sitemap(site, urls))
-    plan.add("_headers", hosting.render_netlify_headers())
-    plan.add(".htaccess", hosting.render_htaccess(urls))
-    plan.add(MARKER, b"")
-    return plan
+def _declared_ids(documents: Sequence[SourceDocument]) -> set[str]:
+    return {_declared_id(doc) for doc in documents if doc.kind == "award"}
 
 
-def _plan_pages(
-    plan: OutputPlan, site: Site, urls: Urls, renderer: Renderer, memo: Memo, page_key: str
-) -> None:
-    """Every page in the renderer's language (the 404 page only in the default one).
-
-    A page is rendered again only when what it shows changed: its key is the
-    theme, language and settings (``page_key``) plus the model objects it reads.
-    """
-    language = renderer.tr.language
-
-    def add(path: str, inputs: object, render: Callable[[], bytes]) -> None:
-        key = digest(page_key, path, repr(inputs))
-        plan.add(urls.localized(path, language), memo.get_or_make("page", key, render))
-
-    add(urls.home(), (site.issuers, site.badges), renderer.home)
-    add(urls.verify_page(), (), renderer.verify)
-    for issuer in site.issuers:
-        add(urls.issuer_page(issuer), (issuer, site.badges_of(issuer)),
-            lambda i=issuer: renderer.issuer(i))  # type: ignore[misc]
-    for badge in site.badges:
-        listed = tuple(a for a in site.awards_of(badge) if a.listed)
-        add(urls.badge_page(badge), (badge, listed), lambda b=badge: renderer.badge(b))  # type: ignore[misc]
-    for award in site.awards:
-        add(urls.award_page(award), award, lambda a=award: renderer.award(a))  # type: ignore[misc]
-        add(urls.certificate_page(award), award,
-            lambda a=award: renderer.certificate(a))  # type: ignore[misc]
-    if language == site.config.language:
-        plan.add(urls.not_found_page(), renderer.not_found())
+def _declared_id(doc: SourceDocument) -> str:
+    """An award file's id as written (its ``id`` key, else its file name), valid or not."""
+    entries = doc.node.value
+    explicit = entries.get("id") if isinstance(entries, dict) else None
+    value = explicit.node.value if explicit is not None else None
+    return value if isinstance(value, str) else doc.stem
 
 
-def _canonical_json(document: object) -> str:
-    """A stable text of a JSON value, for cache keys."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _status_lists(
-    issuer: Issuer, loaded: LoadedSite, urls: Urls
-) -> dict[int, dict[str, object]]:
-    """The issuer's unsigned status lists, each dated by its latest change."""
-    table = loaded.indexes.by_issuer.get(issuer.slug, {})
-    awards = [a for a in loaded.site.awards if a.badge.issuer.slug == issuer.slug]
-    revoked = {table[a.id] for a in awards if a.revocation is not None}
-    numbers = {index // LIST_SIZE + 1 for index in table.values()} or {1}
-    changes = [a.issued for a in awards] + [a.revocation.date for a in awards if a.revocation]
-    lists = {}
-    for number in sorted(numbers):
-        low = (number - 1) * LIST_SIZE
-        bits = [i - low for i in revoked if low <= i < low + LIST_SIZE]
-        lists[number] = ob3.to_status_list(
-            issuer, urls, number=number, encoded=encode_bitstring(bits),
-            valid_from=max(changes, default=NO_AWARD_DATE),
-        )
-    return lists
+def package_dirs() -> tuple[Path, ...]:
+    """sitegen's own code and built-in theme: a change there changes the output."""
+    return (Path(sitegen.__file__).parent, builtin_theme_dir())
 
 
 def build_site(
@@ -299,34 +191,294 @@ def build_site(
     now: datetime | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Build the site in ``source`` into ``out_dir``, replacing it atomically.
+    """Build the site in ``source`` into ``out_dir``, redoing only what changed.
 
     New awards get status-list indexes, recorded in the lock file so that they
-    never move; ``environ`` supplies signing keys (CI secrets).
+    never move; ``environ`` supplies signing keys (CI secrets). Without
+    ``cache_dir`` nothing is remembered and every build is a fresh one.
     """
     check_output_dir(out_dir, source)
-    loaded = load_site(source, base_url=base_url, now=now)
+    environ = environ or {}
+    fingerprint = quick_fingerprint(base_url=base_url, production=production, environ=environ)
+    inputs = scan_inputs(source, package_dirs())
+    record_path = state_path(cache_dir, out_dir) if cache_dir is not None else None
+    data = read_state(record_path) if record_path is not None else None
+    if data is not None and is_unchanged(data, fingerprint, inputs, out_dir / MARKER):
+        return BuildResult(**recorded_result(data), mode="unchanged")
+
+    # Stage 2: settings, issuers, badges, images and keys.
     diags = Diagnostics()
-    keyring = read_keyring(loaded.site, source, environ or {}, diags, production=production)
-    diags.raise_if_errors()
-    theme = read_theme(source, loaded.site.config.theme)
-    translators = {
-        language: make_translator(language, theme.locale_dirs)
-        for language in loaded.site.config.languages
+    repo = Repository(root=source)
+    config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
+    if config is None:
+        diags.raise_if_errors()
+        raise AssertionError("a missing config is always reported")
+    catalog = resolve_catalog(read_documents(repo, diags, ("issuer", "badge")), repo, config,
+                              diags)
+    skeleton = Site(config=config, issuers=tuple(catalog.issuers.values()),
+                    badges=tuple(catalog.badges.values()))
+    memo = Memo(cache_dir / "cache" if cache_dir is not None else None)
+    images = read_images(skeleton, repo, diags)
+    keyring = read_keyring(skeleton, source, environ, diags, production=production)
+    theme = read_theme(source, config.theme)
+    previous = decode_state(data, catalog.badges) if data is not None else None
+    digests = InputDigests(source, inputs, previous.digests if previous else {})
+    keys = _Keys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=tree_digest(
+        theme.dirs))
+
+    # Stage 3: award files, skipping those whose key is the recorded one.
+    lock_node, locked = _read_lock(source, diags)
+    files = [rel for _, rel in list_content_files(repo, ("award",))]
+    by_file = {r.file: r for r in previous.awards.values()} if previous else {}
+    kept: dict[str, AwardRecord] = {}
+    changed: list[str] = []
+    for rel in files:
+        record = by_file.get(rel)
+        if record is not None and record.key == keys.award(
+            record.summary, rel, record.evidence, locked
+        ):
+            kept[rel] = record
+        else:
+            changed.append(rel)
+    checked = dict(zip(changed, _validate(changed, catalog, repo, now), strict=True))
+    summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
+    declared_ids: set[str] = set()
+    for rel in files:
+        record = kept.get(rel)
+        summary: AwardSummary | None
+        if record is not None:
+            award_id, summary, evidence = record.summary.id, record.summary, record.evidence
+        else:
+            award_id, found, evidence, problems = checked[rel]
+            diags.extend(problems)
+            summary = found
+        declared_ids.add(award_id)
+        if summary is None:
+            continue
+        if award_id in summaries:
+            doc = read_document(repo, "award", rel, Diagnostics())
+            if doc is not None:
+                report_duplicate_award(doc, award_id, summaries[award_id][0], diags)
+            continue
+        summaries[award_id] = (rel, summary, evidence)
+    report_removed_awards(declared_ids, locked, lock_node, diags)
+    diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
+
+    # Stage 4: status indexes.
+    awards = [summaries[k][1] for k in sorted(summaries)]
+    indexes = allocate_indexes(awards, locked)
+
+    # Stage 5: the awards' folders.
+    from sitegen.produce import Maker, Workshop
+
+    unchanged = {
+        award_id for award_id, (rel, _, _) in summaries.items()
+        if rel in kept and kept[rel].summary.id == award_id
     }
-    memo = Memo(cache_dir)
-    plan = plan_site(loaded, theme, translators, keyring, memo, progress)
-    write_plan(plan, out_dir)
-    memo.prune()
-    if loaded.lock_changed:
-        write_lock(source, loaded.indexes)
-    warnings = tuple(sorted((*loaded.diagnostics, *diags.sorted()), key=Diagnostic.sort_key))
-    return BuildResult(
-        loaded=loaded, files=len(plan.files), bytes=plan.total_bytes(),
-        development=keyring.is_development, warnings=warnings,
-        reused=memo.hits, made=memo.misses,
+    fresh = (
+        data is None or previous is None or not _is_recorded_output(data, out_dir)
+        or len(summaries) - len(unchanged) > FRESH_SHARE * len(summaries)
     )
+    to_make = [
+        (rel, indexes.index_of(summary.badge.issuer.slug, award_id))
+        for award_id, (rel, summary, _) in sorted(summaries.items())
+        if fresh or award_id not in unchanged
+    ]
+    workshop = Workshop(site=skeleton, repo=repo, images=images, theme=theme,
+                        theme_key=keys.theme, keyring=keyring)
+    sizes: dict[str, tuple[int, int]] = {
+        kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
+        for rel in kept if kept[rel].summary.id in unchanged
+    }
+    if record_path is not None:
+        forget_state(record_path)  # from here the output changes; a record would be stale
+    with open_output(out_dir, fresh=fresh) as root:
+        for results in run_chunks(
+            lambda: _AwardWorker(Maker(workshop), catalog, root, fresh), _make_awards, to_make,
+            workers=workers,
+        ):
+            for award_id, count, size in results:
+                sizes[award_id] = (count, size)
+                if progress is not None:
+                    progress(len(sizes) - len(unchanged), len(to_make))
+
+        # Stage 6: everything around the awards.
+        maker = Maker(workshop)
+        shared = maker.site_files(awards, indexes, memo)
+        if fresh:
+            write_files(root, shared)
+        else:
+            assert previous is not None  # noqa: S101 - an update needs a previous build
+            for path, content in sorted(shared.items()):
+                update_file(root, path, content)
+            for path in sorted(set(previous.shared) - set(shared)):
+                remove_file(root, path)
+            for award_id in sorted(set(previous.awards) - set(summaries)):
+                replace_folders(root, maker.award_folders(award_id), {})
+    stamp = time.time_ns()
+    os.utime(out_dir / MARKER, ns=(stamp, stamp))
+    memo.prune()
+
+    # Stage 7: the record for next time.
+    if indexes != locked:
+        write_lock(source, indexes)
+        inputs = {**inputs, **_stat_of(source, LOCK_FILE)}
+    records = {
+        award_id: AwardRecord(
+            file=rel, summary=summary, evidence=evidence,
+            key=keys.award(summary, rel, evidence, indexes),
+            files=sizes[award_id][0], bytes=sizes[award_id][1],
+        )
+        for award_id, (rel, summary, evidence) in sorted(summaries.items())
+    }
+    warnings = diags.sorted()
+    state = BuildState(
+        fingerprint=fingerprint, inputs=inputs, digests=digests.record(), awards=records,
+        marker=stamp, shared={path: len(content) for path, content in sorted(shared.items())},
+        counts=(len(skeleton.issuers), len(skeleton.badges)),
+        development=keyring.is_development, warnings=warnings,
+    )
+    if record_path is not None:
+        write_state(record_path, state)
+    made = len(to_make)
+    return BuildResult(
+        issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(records),
+        files=len(shared) + sum(r.files for r in records.values()),
+        bytes=sum(state.shared.values()) + sum(r.bytes for r in records.values()),
+        development=keyring.is_development, warnings=warnings,
+        made=made, reused=len(records) - made, mode="fresh" if fresh else "update",
+    )
+
+
+def _stat_of(source: Path, rel: str) -> dict[str, FileStat]:
+    info = (source / rel).stat()
+    return {rel: (info.st_size, info.st_mtime_ns, info.st_ino)}
+
+
+def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
+    """True when the output folder is still the one the recorded build wrote."""
+    try:
+        return bool((out_dir / MARKER).stat().st_mtime_ns == data["marker"])
+    except (OSError, KeyError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """The digests that tell whether an award must be made again."""
+
+    everything: str
+    """Settings, theme, sitegen itself and keys: a change remakes every award."""
+    theme: str
+    badges: Mapping[str, str]
+    """Per badge: its file and image, and its issuer's."""
+    digests: InputDigests
+
+    @classmethod
+    def of(
+        cls, fingerprint: str, inputs: Mapping[str, FileStat], digests: InputDigests,
+        catalog: Catalog, keyring: Keyring, *, theme_key: str,
+    ) -> _Keys:
+        package = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith("<")))
+        keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
+        signers = json.dumps(sorted(
+            (slug, s.fragment, s.key.public_key.multibase, s.is_development)
+            for slug, s in keyring.signers.items()
+        ))
+        everything = digest(
+            "award", fingerprint, package, keys_dir, signers, theme_key,
+            digests.of("site.yaml"), repr(catalog.config),
+        )
+        issuers = {
+            slug: digest(everything, digests.of(issuer.source.path),
+                         digests.of(issuer.image.path) if issuer.image else "")
+            for slug, issuer in catalog.issuers.items()
+        }
+        badges = {
+            slug: digest(issuers[badge.issuer.slug], digests.of(badge.source.path),
+                         digests.of(badge.image.path))
+            for slug, badge in catalog.badges.items()
+        }
+        return cls(everything=everything, theme=theme_key, badges=badges, digests=digests)
+
+    def award(
+        self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes
+    ) -> str:
+        """The key of an award: its badge's, its file's and evidence files' digests, its index."""
+        badge = self.badges.get(summary.badge.slug)
+        table = indexes.by_issuer.get(summary.badge.issuer.slug, {})
+        if badge is None or summary.id not in table:
+            return ""
+        return digest(
+            badge, self.digests.of(rel), *(self.digests.of(e) for e in evidence),
+            str(table[summary.id]),
+        )
+
+
+_Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...]]
+
+
+def _validate(
+    files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None
+) -> list[_Checked]:
+    """Read and validate award files (in parallel when many): for each, its declared id,
+    its summary (None if invalid), the evidence files it publishes, and its problems."""
+    results: list[_Checked] = []
+    for chunk in run_chunks(lambda: (catalog, repo, now), _validate_chunk, files):
+        results.extend(chunk)
+    return results
+
+
+def _validate_chunk(
+    context: tuple[Catalog, Repository, datetime | None], files: Sequence[str]
+) -> list[_Checked]:
+    catalog, repo, now = context
+    results: list[_Checked] = []
+    for rel in files:
+        diags = Diagnostics()
+        doc = read_document(repo, "award", rel, diags)
+        if doc is None:
+            results.append((Path(rel).stem, None, (), diags.sorted()))
+            continue
+        award = resolve_award(doc, catalog, repo, diags, now=now)
+        summary = AwardSummary.of(award) if award is not None else None
+        evidence = tuple(e.file for e in award.evidence if e.file) if award else ()
+        results.append((_declared_id(doc), summary, evidence, diags.sorted()))
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class _AwardWorker:
+    """What a process that makes awards holds."""
+
+    maker: Any
+    """A :class:`sitegen.produce.Maker`."""
+    catalog: Catalog
+    root: Path
+    fresh: bool
+
+
+def _make_awards(worker: _AwardWorker, tasks: Sequence[tuple[str, int]]) -> list[
+    tuple[str, int, int]
+]:
+    """Read, make and write some awards (already validated): id, file count and bytes of each."""
+    done = []
+    for rel, index in tasks:
+        diags = Diagnostics()
+        doc = read_document(worker.maker.workshop.repo, "award", rel, diags)
+        award = resolve_award(doc, worker.catalog, worker.maker.workshop.repo, diags) \
+            if doc is not None else None
+        if award is None:  # the file changed since it was validated
+            raise ContentError(diags.sorted())
+        files = worker.maker.award_files(award, index)
+        if worker.fresh:
+            write_files(worker.root, files)
+        else:
+            replace_folders(worker.root, worker.maker.award_folders(award.id), files)
+        done.append((award.id, len(files), sum(len(v) for v in files.values())))
+    return done
 
 
 def write_lock(source: Path, indexes: StatusIndexes) -> None:
@@ -337,4 +489,4 @@ def write_lock(source: Path, indexes: StatusIndexes) -> None:
     staging.replace(path)
 
 
-__all__ = ["BuildResult", "ContentError", "LoadedSite", "build_site", "load_site", "plan_site"]
+__all__ = ["BuildResult", "ContentError", "LoadedSite", "build_site", "load_site"]

@@ -185,10 +185,9 @@ class DevServer:
                 "development build: signed with development keys that anyone can recompute; "
                 "pages say so (see 'sitegen keys generate')"
             )
-        site = result.loaded.site
         summary = (
-            f"{len(site.issuers)} issuer(s), {len(site.badges)} badge(s), "
-            f"{len(site.awards)} award(s), {result.files} files"
+            f"{result.issuers} issuer(s), {result.badges} badge(s), "
+            f"{result.awards} award(s), {result.files} files"
         )
         return BuildStatus(epoch=self.builds, ok=True, has_site=True), summary
 

@@ -353,7 +353,7 @@ def test_share_image_is_shown_as_drawn(example, browser):
     base_url, awards = example
     award = pick(awards, "named")
     page = browser.page(width=1200, height=630)
-    response = page.goto(base_url + f"awards/{award.id}/share.png")
+    response = page.goto(base_url + f"badges/{award.badge.slug}/share.png")
     assert response.headers["content-type"] == "image/png"
     page.screenshot(path=str(SCREENSHOTS / "share-image.png"))
     page.context.close()

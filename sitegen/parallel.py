@@ -1,0 +1,62 @@
+"""Running one build stage over many awards in worker processes, one per core."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+X = TypeVar("X")
+Y = TypeVar("Y")
+
+# Below this many items a stage runs in the build's own process: starting workers costs more.
+MIN_PARALLEL = 64
+CHUNK = 32
+
+_worker_context: list[Any] = []
+
+
+def worker_count() -> int:
+    """How many processes to use: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def run_chunks(
+    setup: Callable[[], T],
+    work: Callable[[T, Sequence[X]], list[Y]],
+    items: Sequence[X],
+    *,
+    workers: int | None = None,
+) -> Iterator[list[Y]]:
+    """``work(context, chunk)`` for consecutive chunks of ``items``, results in order.
+
+    Each process calls ``setup`` once for its context (templates, caches). Workers are
+    forked, so they inherit what the build already read without copying it; a
+    process that runs other threads (the development server) works alone instead,
+    since forking it is not safe.
+    """
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    count = worker_count() if workers is None else workers
+    if count <= 1 or len(items) < MIN_PARALLEL or threading.active_count() > 1:
+        context = setup()
+        for chunk in chunks:
+            yield work(context, chunk)
+        return
+    forking = multiprocessing.get_context("fork")
+    with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
+        yield from pool.imap(_run, [(work, chunk) for chunk in chunks])
+
+
+def _start(setup: Callable[[], Any]) -> None:
+    _worker_context.append(setup())
+
+
+def _run(task: tuple[Callable[[Any, Sequence[Any]], list[Any]], Sequence[Any]]) -> list[Any]:
+    work, chunk = task
+    return work(_worker_context[0], chunk)

@@ -1,0 +1,218 @@
+"""Making the published files: those of one award, and those of the site around its awards.
+
+An award's files all lie in its own folders (``awards/<id>/`` and the same under
+each other language's prefix), so a build can make, write or replace one award
+without touching any other. Everything here is computed in memory from the
+validated model; writing is the caller's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sitegen import hosting, ob2, ob3
+from sitegen.bake import OB2, OB3, bake_png, bake_svg
+from sitegen.content import Repository
+from sitegen.crypto.jwt import encode_vc_jwt
+from sitegen.crypto.loader import make_document_loader
+from sitegen.crypto.proof import create_proof
+from sitegen.did import to_did_document
+from sitegen.i18n import Translator, make_translator
+from sitegen.images import PreparedImage
+from sitegen.jsonout import to_json_bytes
+from sitegen.keyring import Keyring
+from sitegen.memo import Memo, digest
+from sitegen.model import Award, AwardSummary, Issuer, Site
+from sitegen.output import MARKER
+from sitegen.render import Renderer
+from sitegen.share import render_share_image, share_tagline
+from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
+from sitegen.theme import Theme
+from sitegen.urls import Urls
+
+# The status list of an issuer with no award yet is dated this (builds never read the clock).
+NO_AWARD_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workshop:
+    """What making any file of the site needs, shared by every award (and worker process)."""
+
+    site: Site
+    """Issuers, badges and settings; its ``awards`` are not used here."""
+    repo: Repository
+    images: Mapping[str, PreparedImage]
+    theme: Theme
+    theme_key: str
+    """Digest of the theme's files."""
+    keyring: Keyring
+
+
+class Maker:
+    """Makes files from a workshop: one per process, since it holds caches and templates."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        site = workshop.site
+        self.urls = Urls(site.config.base_url, default_language=site.config.language)
+        self.translators: dict[str, Translator] = {
+            language: make_translator(language, workshop.theme.locale_dirs)
+            for language in site.config.languages
+        }
+        self.tr = self.translators[site.config.language]  # credentials speak the main language
+        self.renderers = {
+            language: Renderer(
+                workshop.theme.template_dirs, site, self.urls, tr,
+                development=workshop.keyring.is_development,
+            )
+            for language, tr in self.translators.items()
+        }
+        self.loader = make_document_loader()
+
+    def sign(self, issuer: Issuer, document: dict[str, Any], created: str) -> bytes:
+        """The document with its Data Integrity proof, as published JSON."""
+        signer = self.workshop.keyring.signers[issuer.slug]
+        method = f"{self.urls.did(issuer)}#{signer.fragment}"
+        return to_json_bytes(create_proof(
+            document, signer.key, verification_method=method, created=created,
+            loader=self.loader,
+        ))
+
+    def award_folders(self, award_id: str) -> list[str]:
+        """The folders that hold every file of an award, one per language."""
+        folder = self.urls.award_folder(award_id)
+        return [self.urls.localized(folder, lang) for lang in self.workshop.site.config.languages]
+
+    def award_files(self, award: Award, index: int) -> dict[str, bytes]:
+        """Every file of one award: OB 2.0 assertion, signed OB 3.0 credential and JWT, baked
+        images, evidence files and its pages in every language."""
+        urls, tr = self.urls, self.tr
+        issuer = award.badge.issuer
+        image = self.workshop.images[award.badge.image.path]
+        files: dict[str, bytes] = {}
+        assertion = to_json_bytes(ob2.to_assertion(award, urls, tr))
+        files[urls.assertion(award)] = assertion
+        list_url = urls.absolute(urls.status_list(issuer, index // LIST_SIZE + 1))
+        status = ob3.status_entry(list_url, index % LIST_SIZE)
+        credential = ob3.to_credential(award, urls, tr, status=status)
+        signed = self.sign(issuer, credential, ob3.date_time(award.issued))
+        files[urls.credential(award)] = signed
+        signer = self.workshop.keyring.signers[issuer.slug]
+        kid = f"{urls.did(issuer)}#{signer.fragment}"
+        files[urls.credential_jwt(award)] = encode_vc_jwt(
+            credential, signer.key, kid=kid
+        ).encode("ascii")
+        text, signed_text = assertion.decode("utf-8"), signed.decode("utf-8")
+        files[urls.baked_png(award)] = bake_png(bake_png(image.png, text, OB2), signed_text, OB3)
+        svg = bake_svg(image.svg, text, OB2, verify=urls.absolute(urls.assertion(award)))
+        files[urls.baked_svg(award)] = bake_svg(svg, signed_text, OB3)
+        for evidence in award.evidence:
+            if evidence.file:
+                files[urls.evidence_file(award, evidence.file)] = self.workshop.repo.read_bytes(
+                    evidence.file
+                )
+        for language, renderer in self.renderers.items():
+            files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
+            files[urls.localized(urls.certificate_page(award), language)] = (
+                renderer.certificate(award)
+            )
+        return files
+
+    def site_files(
+        self, awards: Sequence[AwardSummary], indexes: StatusIndexes, memo: Memo
+    ) -> dict[str, bytes]:
+        """Every file that is not an award's: issuers, badges, status and revocation lists,
+        the pages listing them, static assets and hosting files."""
+        site, urls, tr, images = self.workshop.site, self.urls, self.tr, self.workshop.images
+        files: dict[str, bytes] = {}
+
+        def add(path: str, data: bytes) -> None:
+            if path in files:
+                raise ValueError(f"output path {path!r} planned twice")
+            files[path] = data
+
+        by_issuer: dict[str, list[AwardSummary]] = {}
+        by_badge: dict[str, list[AwardSummary]] = {}
+        for award in awards:
+            by_issuer.setdefault(award.badge.issuer.slug, []).append(award)
+            by_badge.setdefault(award.badge.slug, []).append(award)
+        for issuer in site.issuers:
+            own = by_issuer.get(issuer.slug, [])
+            add(urls.did_document(issuer), to_json_bytes(
+                to_did_document(urls.did(issuer), self.workshop.keyring.published_keys(issuer))
+            ))
+            for number, status_list in status_lists(issuer, own, indexes, urls).items():
+                add(urls.status_list(issuer, number),
+                    self.sign(issuer, status_list, str(status_list["validFrom"])))
+            add(urls.issuer_profile(issuer), to_json_bytes(ob2.to_profile(issuer, urls, tr)))
+            add(urls.revocation_list(issuer),
+                to_json_bytes(ob2.to_revocation_list(issuer, own, urls, tr)))
+            if issuer.image:
+                image = images[issuer.image.path]
+                add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
+        fonts_dir = next(d / "fonts" for d in self.workshop.theme.dirs if (d / "fonts").is_dir())
+        for badge in site.badges:
+            image = images[badge.image.path]
+            add(urls.badge_class(badge), to_json_bytes(ob2.to_badge_class(badge, urls, tr)))
+            add(urls.badge_image_png(badge), image.png)
+            add(urls.badge_image_svg(badge), image.svg)
+            texts = (
+                badge.name.get(tr.language, tr.language),
+                badge.issuer.name.get(tr.language, tr.language),
+                share_tagline(tr),
+            )
+            add(urls.share_image(badge), memo.get_or_make(
+                "share", digest("share", self.workshop.theme_key, image.png, *texts),
+                _share_maker(image.png, texts, fonts_dir),
+            ))
+        for language, renderer in self.renderers.items():
+            add(urls.localized(urls.home(), language), renderer.home())
+            add(urls.localized(urls.verify_page(), language), renderer.verify())
+            for issuer in site.issuers:
+                add(urls.localized(urls.issuer_page(issuer), language), renderer.issuer(issuer))
+            for badge in site.badges:
+                listed = [a for a in by_badge.get(badge.slug, []) if a.listed]
+                add(urls.localized(urls.badge_page(badge), language),
+                    renderer.badge(badge, listed))
+            if language == site.config.language:
+                add(urls.not_found_page(), renderer.not_found())
+        for name, path in self.workshop.theme.static_files().items():
+            add(urls.static(name), path.read_bytes())
+        add("robots.txt", hosting.render_robots(urls))
+        add("sitemap.xml", hosting.render_sitemap(site, awards, urls))
+        add("_headers", hosting.render_netlify_headers())
+        add(".htaccess", hosting.render_htaccess(urls))
+        add(MARKER, b"")
+        return files
+
+
+def _share_maker(png: bytes, texts: tuple[str, str, str], fonts_dir: Any) -> Callable[[], bytes]:
+    def make() -> bytes:
+        return render_share_image(
+            badge_png=png, badge_name=texts[0], issuer_name=texts[1], tagline=texts[2],
+            fonts_dir=fonts_dir,
+        )
+    return make
+
+
+def status_lists(
+    issuer: Issuer, awards: Iterable[AwardSummary], indexes: StatusIndexes, urls: Urls
+) -> dict[int, dict[str, Any]]:
+    """The issuer's unsigned status lists, each dated by its latest change."""
+    table = indexes.by_issuer.get(issuer.slug, {})
+    own = list(awards)
+    revoked = {table[a.id] for a in own if a.revocation is not None}
+    numbers = {index // LIST_SIZE + 1 for index in table.values()} or {1}
+    changes = [a.issued for a in own] + [a.revocation.date for a in own if a.revocation]
+    lists = {}
+    for number in sorted(numbers):
+        low = (number - 1) * LIST_SIZE
+        bits = [i - low for i in revoked if low <= i < low + LIST_SIZE]
+        lists[number] = ob3.to_status_list(
+            issuer, urls, number=number, encoded=encode_bitstring(bits),
+            valid_from=max(changes, default=NO_AWARD_DATE),
+        )
+    return lists

@@ -1,0 +1,325 @@
+"""What the previous build read and wrote, so that the next one redoes only what changed.
+
+A build records the size, modification time and digest of every file it read,
+and for every award a small summary and the key of what it was built from. The
+next build into the same folder compares: nothing changed means nothing to do
+(it only stats files); otherwise only awards whose key changed are read, signed,
+rendered and written again. The record lives in the source's cache folder, never
+in the published site, and is written last, so a build that stops half-way
+leaves none and the next build starts afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+from sitegen.diagnostics import Diagnostic, Severity, Span
+from sitegen.model import AwardSummary, Badge, Localized, Revocation
+
+# Bump when the meaning of a recorded value changes: older records are then ignored.
+STATE_VERSION = 1
+
+# What a site's folder holds that a build reads (the site's own theme and keys included).
+SOURCE_INPUTS = ("site.yaml", "status-indexes.yaml", "content", "themes", ".keys")
+# Environment variables that change a build's output (signing keys, production mode).
+ENV_PREFIX = "SITEGEN_"
+
+FileStat = tuple[int, int, int]
+"""Size, modification time (ns) and inode of a file."""
+
+
+def scan_inputs(source: Path, package_dirs: Iterable[Path]) -> dict[str, FileStat]:
+    """Stat every file a build may read: the site's inputs and sitegen's own code and theme.
+
+    Only metadata is read, so this stays fast for a hundred thousand awards.
+    Package files are keyed ``<n>:path`` so they never clash with site paths.
+    """
+    found: dict[str, FileStat] = {}
+    for name in SOURCE_INPUTS:
+        _scan(source / name, name, found)
+    for number, directory in enumerate(package_dirs):
+        _scan(directory, f"<{number}>", found)
+    return found
+
+
+def _scan(path: Path, key: str, found: dict[str, FileStat]) -> None:
+    try:
+        info = path.stat()
+    except OSError:
+        return
+    if not path.is_dir():
+        found[key] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        return
+    stack = [(os.fspath(path), key)]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == "__pycache__":
+                continue
+            rel = f"{prefix}/{entry.name}"
+            try:
+                if entry.is_dir():
+                    stack.append((entry.path, rel))
+                    continue
+                info = entry.stat()
+            except OSError:
+                continue
+            found[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def quick_fingerprint(
+    *, base_url: str | None, production: bool, environ: Mapping[str, str]
+) -> str:
+    """A digest of the options and environment that change a build's output.
+
+    Secrets from the environment enter only through SHA-256, which does not reveal them.
+    """
+    h = hashlib.sha256(f"sitegen {__version__} state {STATE_VERSION}\0".encode())
+    h.update(f"{base_url}\0{production}\0".encode())
+    for name in sorted(n for n in environ if n.startswith(ENV_PREFIX)):
+        h.update(f"{name}\0{environ[name]}\0".encode())
+    return h.hexdigest()
+
+
+def file_digest(data: bytes) -> str:
+    """The digest recorded for a file's content."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(slots=True)
+class InputDigests:
+    """Content digests of input files, reusing the previous build's when a file's stat is
+    unchanged (so an unchanged file is not even read)."""
+
+    source: Path
+    stats: Mapping[str, FileStat]
+    previous: Mapping[str, tuple[FileStat, str]]
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def of(self, rel: str) -> str:
+        """The digest of the site file ``rel``, or ``"missing"``."""
+        known = self.digests.get(rel)
+        if known is not None:
+            return known
+        stat = self.stats.get(rel)
+        before = self.previous.get(rel)
+        if stat is not None and before is not None and before[0] == stat:
+            value = before[1]
+        else:
+            try:
+                value = file_digest((self.source / rel).read_bytes())
+            except OSError:
+                value = "missing"
+        self.digests[rel] = value
+        return value
+
+    def record(self) -> dict[str, tuple[FileStat, str]]:
+        """Stat and digest of every file whose digest was taken, for the next build."""
+        return {
+            rel: (self.stats[rel], value)
+            for rel, value in sorted(self.digests.items())
+            if rel in self.stats and value != "missing"
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AwardRecord:
+    """One award as the previous build left it."""
+
+    file: str
+    """The award's content file."""
+    key: str
+    """Digest of everything its output depends on."""
+    summary: AwardSummary
+    evidence: tuple[str, ...]
+    """The content files it publishes as evidence (part of its key)."""
+    files: int
+    """How many files its folders hold, and their size in bytes."""
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildState:
+    """The record of one build into one output folder."""
+
+    fingerprint: str
+    inputs: Mapping[str, FileStat]
+    """Stat of every input file at the time of the build."""
+    digests: Mapping[str, tuple[FileStat, str]]
+    awards: Mapping[str, AwardRecord]
+    marker: int
+    """Modification time (ns) the build gave the output's marker file: the output is the
+    one recorded only while the marker still has it."""
+    shared: Mapping[str, int]
+    """Size of every file that belongs to no award (pages, lists, assets)."""
+    counts: tuple[int, int]
+    """Issuers and badges."""
+    development: bool
+    warnings: tuple[Diagnostic, ...]
+
+
+def state_path(cache_dir: Path, out_dir: Path) -> Path:
+    """Where the record of builds into ``out_dir`` is kept."""
+    name = hashlib.sha256(os.fsencode(out_dir.resolve())).hexdigest()[:16]
+    return cache_dir / "state" / (name + ".json")
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """The recorded state as read, or None if there is none or it is unreadable or outdated."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != [STATE_VERSION, __version__]:
+        return None
+    return data
+
+
+def decode_state(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildState | None:
+    """The state with award summaries linked to today's badges, or None if it is damaged.
+
+    Awards of a badge that no longer exists are dropped (they are read again).
+    """
+    try:
+        return _decode(data, badges)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def recorded_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the recorded build made, for a build that finds nothing to do."""
+    awards = data["awards"].values()
+    return {
+        "issuers": data["counts"][0], "badges": data["counts"][1], "awards": len(awards),
+        "files": sum(r[9] for r in awards) + len(data["shared"]),
+        "bytes": sum(r[10] for r in awards) + sum(data["shared"].values()),
+        "development": bool(data["development"]),
+        "warnings": tuple(_decode_diagnostic(d) for d in data["warnings"]),
+    }
+
+
+def is_unchanged(
+    data: Mapping[str, Any], fingerprint: str, inputs: Mapping[str, FileStat], marker: Path
+) -> bool:
+    """True when every input has the recorded stat and the output is the one recorded."""
+    try:
+        if data["fingerprint"] != fingerprint or marker.stat().st_mtime_ns != data["marker"]:
+            return False
+        recorded = data["inputs"]
+    except (KeyError, OSError):
+        return False
+    if len(recorded) != len(inputs):
+        return False
+    return all(tuple(recorded.get(k, ())) == v for k, v in inputs.items())
+
+
+def write_state(path: Path, state: BuildState) -> None:
+    """Record a build (atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_text(json.dumps(_encode(state), ensure_ascii=False, separators=(",", ":")))
+    staging.replace(path)
+
+
+def forget_state(path: Path) -> None:
+    """Remove the record before changing the output in place: if the build stops half-way,
+    the next one finds no record and rebuilds everything."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _encode(state: BuildState) -> dict[str, Any]:
+    return {
+        "version": [STATE_VERSION, __version__],
+        "fingerprint": state.fingerprint,
+        "marker": state.marker,
+        "inputs": dict(state.inputs),
+        "digests": {k: [list(stat), d] for k, (stat, d) in state.digests.items()},
+        "awards": {k: _encode_award(r) for k, r in state.awards.items()},
+        "shared": dict(state.shared),
+        "counts": list(state.counts),
+        "development": state.development,
+        "warnings": [_encode_diagnostic(d) for d in state.warnings],
+    }
+
+
+def _decode(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildState:
+    awards: dict[str, AwardRecord] = {}
+    for award_id, row in data["awards"].items():
+        record = _decode_award(award_id, row, badges)
+        if record is not None:
+            awards[award_id] = record
+    return BuildState(
+        fingerprint=data["fingerprint"],
+        inputs={k: (int(v[0]), int(v[1]), int(v[2])) for k, v in data["inputs"].items()},
+        digests={
+            k: ((int(s[0]), int(s[1]), int(s[2])), str(d)) for k, (s, d) in data["digests"].items()
+        },
+        awards=awards,
+        marker=int(data["marker"]),
+        shared={str(k): int(v) for k, v in data["shared"].items()},
+        counts=(int(data["counts"][0]), int(data["counts"][1])),
+        development=bool(data["development"]),
+        warnings=tuple(_decode_diagnostic(d) for d in data["warnings"]),
+    )
+
+
+def _encode_award(record: AwardRecord) -> list[Any]:
+    s = record.summary
+    revocation = None
+    if s.revocation is not None:
+        revocation = [s.revocation.date.isoformat(), [list(v) for v in s.revocation.reason.values]]
+    return [
+        record.file, record.key, s.badge.slug, s.issued.isoformat(),
+        s.expires.isoformat() if s.expires else None, revocation, s.listed, s.shown_name,
+        list(record.evidence), record.files, record.bytes,
+    ]
+
+
+def _decode_award(
+    award_id: str, row: list[Any], badges: Mapping[str, Badge]
+) -> AwardRecord | None:
+    file, key, badge_slug, issued, expires, revocation, listed, shown_name = row[:8]
+    evidence, files, size = row[8:11]
+    badge = badges.get(badge_slug)
+    if badge is None:
+        return None
+    summary = AwardSummary(
+        id=award_id, badge=badge, issued=datetime.fromisoformat(issued),
+        expires=datetime.fromisoformat(expires) if expires else None,
+        revocation=Revocation(
+            date=datetime.fromisoformat(revocation[0]),
+            reason=Localized(tuple((str(k), str(v)) for k, v in revocation[1])),
+        ) if revocation else None,
+        listed=bool(listed), shown_name=shown_name,
+    )
+    return AwardRecord(
+        file=file, key=key, summary=summary, evidence=tuple(evidence), files=int(files),
+        bytes=int(size),
+    )
+
+
+def _encode_diagnostic(d: Diagnostic) -> list[Any]:
+    return [d.span.path, d.span.line, d.span.column, d.severity.value, d.code, d.message, d.hint]
+
+
+def _decode_diagnostic(row: list[Any]) -> Diagnostic:
+    path, line, column, severity, code, message, hint = row
+    return Diagnostic(
+        span=Span(path, line, column), severity=Severity(severity), code=code,
+        message=message, hint=hint,
+    )
+
