@@ -133,9 +133,11 @@ def test_publish_workflow_signs_with_the_issuer_secret_and_writes_the_lock_back(
     assert "[skip ci]" in write_back["run"]
     uses = [s["uses"] for job in (build, deploy) for s in job["steps"] if "uses" in s]
     assert uses == [
-        "actions/checkout@v4", "actions/setup-python@v5",
+        "actions/checkout@v4", "actions/setup-python@v5", "actions/cache@v4",
         "actions/upload-pages-artifact@v3", "actions/deploy-pages@v4",
     ]
+    (cache,) = [s for s in build["steps"] if s.get("uses") == "actions/cache@v4"]
+    assert cache["with"]["path"].split() == [".sitegen", "_site"], "what the next build reuses"
 
 
 def test_gitlab_ci_checks_merge_requests_and_publishes_public(site):
