@@ -24,10 +24,13 @@ def digest(*parts: str | bytes) -> str:
 
 
 def tree_digest(roots: Iterable[Path]) -> str:
-    """A digest of every file under some folders (a theme), by relative path and bytes."""
+    """A digest of every file under some folders (a theme, sitegen's code), by relative path
+    and bytes; compiled Python caches are left out (they change when Python rewrites them)."""
     parts: list[str | bytes] = []
     for root in roots:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for path in sorted(
+            p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
             parts += [path.relative_to(root).as_posix(), path.read_bytes()]
     return digest(*parts)
 

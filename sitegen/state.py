@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,8 +162,9 @@ class BuildState:
     digests: Mapping[str, tuple[FileStat, str]]
     awards: Mapping[str, AwardRecord]
     marker: int
-    """Modification time (ns) the build gave the output's marker file: the output is the
-    one recorded only while the marker still has it."""
+    """Modification time (whole seconds) the build gave the output's marker file: the
+    output is the one recorded only while the marker still has it. Seconds, because
+    archives that carry an output between CI runs (tar, zip) keep no finer time."""
     shared: Mapping[str, int]
     """Size of every file that belongs to no award (pages, lists, assets)."""
     counts: tuple[int, int]
@@ -216,7 +218,7 @@ def is_unchanged(
 ) -> bool:
     """True when every input has the recorded stat and the output is the one recorded."""
     try:
-        if data["fingerprint"] != fingerprint or marker.stat().st_mtime_ns != data["marker"]:
+        if data["fingerprint"] != fingerprint or not is_marked(marker, data["marker"]):
             return False
         recorded = data["inputs"]
     except (KeyError, OSError):
@@ -224,6 +226,22 @@ def is_unchanged(
     if len(recorded) != len(inputs):
         return False
     return all(tuple(recorded.get(k, ())) == v for k, v in inputs.items())
+
+
+def mark_output(marker: Path) -> int:
+    """Date the output's marker file with a stamp that identifies this build; return it."""
+    stamp = int(time.time())
+    newest = max(stamp, marker.stat().st_mtime_ns // 1_000_000_000 + 1)
+    os.utime(marker, ns=(newest * 1_000_000_000, newest * 1_000_000_000))
+    return newest
+
+
+def is_marked(marker: Path, stamp: int) -> bool:
+    """True when the output's marker file still has the stamp a build gave it."""
+    try:
+        return marker.stat().st_mtime_ns // 1_000_000_000 == stamp
+    except OSError:
+        return False
 
 
 def write_state(path: Path, state: BuildState) -> None:

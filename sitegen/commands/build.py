@@ -21,8 +21,6 @@ it into place; later builds update the live folder award by award.
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +66,9 @@ from sitegen.state import (
     InputDigests,
     decode_state,
     forget_state,
+    is_marked,
     is_unchanged,
+    mark_output,
     quick_fingerprint,
     read_state,
     recorded_result,
@@ -317,8 +317,7 @@ def build_site(
                 remove_file(root, path)
             for award_id in sorted(set(previous.awards) - set(summaries)):
                 replace_folders(root, maker.award_folders(award_id), {})
-    stamp = time.time_ns()
-    os.utime(out_dir / MARKER, ns=(stamp, stamp))
+    stamp = mark_output(out_dir / MARKER)
     memo.prune()
 
     # Stage 7: the record for next time.
@@ -359,10 +358,7 @@ def _stat_of(source: Path, rel: str) -> dict[str, FileStat]:
 
 def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
     """True when the output folder is still the one the recorded build wrote."""
-    try:
-        return bool((out_dir / MARKER).stat().st_mtime_ns == data["marker"])
-    except (OSError, KeyError):
-        return False
+    return isinstance(data.get("marker"), int) and is_marked(out_dir / MARKER, data["marker"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +377,7 @@ class _Keys:
         cls, fingerprint: str, inputs: Mapping[str, FileStat], digests: InputDigests,
         catalog: Catalog, keyring: Keyring, *, theme_key: str,
     ) -> _Keys:
-        package = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith("<")))
+        package = tree_digest(package_dirs())  # by content: CI installs it afresh each run
         keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
         signers = json.dumps(sorted(
             (slug, s.fragment, s.key.public_key.multibase, s.is_development)
