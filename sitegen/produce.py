@@ -171,6 +171,7 @@ class Maker:
         for language, renderer in self.renderers.items():
             add(urls.localized(urls.home(), language), renderer.home())
             add(urls.localized(urls.verify_page(), language), renderer.verify())
+            add(urls.verify_messages(language), renderer.verify_messages())
             for issuer in site.issuers:
                 add(urls.localized(urls.issuer_page(issuer), language), renderer.issuer(issuer))
             for badge in site.badges:

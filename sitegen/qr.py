@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 import segno
 
 QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
+# ISO/IEC 18004 lets the encoder use any of the eight data masks; scoring all eight to
+# pick the "best" costs segno about 4 ms a code, most of a certificate's rendering time,
+# so every code uses this one (readers decode any mask; the tests scan the codes).
+MASK = 2
 
 
 def qr_svg(url: str, *, title: str) -> str:
@@ -17,7 +22,20 @@ def qr_svg(url: str, *, title: str) -> str:
     whatever the theme, for scanners; the drawing scales with its viewBox, and
     ``title`` is what screen readers announce. Same input, same text.
     """
-    code = segno.make(url, error="m", boost_error=False, micro=False)
+    side, path = _qr_path(url)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" '
+        f'class="qr" shape-rendering="crispEdges">'
+        f"<title>{html.escape(title, quote=False)}</title>"
+        f'<rect width="{side}" height="{side}" fill="#fff"/>'
+        f'<path fill="#000" d="{path}"/></svg>'
+    )
+
+
+@functools.lru_cache(maxsize=256)  # the same page's code in every language
+def _qr_path(url: str) -> tuple[int, str]:
+    """The symbol's side (modules, quiet zone included) and the path drawing its modules."""
+    code = segno.make(url, error="m", boost_error=False, micro=False, mask=MASK)
     side = code.symbol_size(border=QUIET_ZONE)[0]
     runs = []
     for y, row in enumerate(code.matrix):
@@ -31,10 +49,4 @@ def qr_svg(url: str, *, title: str) -> str:
                 x += 1
             length = x - start
             runs.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}h{length}v1h-{length}z")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" '
-        f'class="qr" shape-rendering="crispEdges">'
-        f"<title>{html.escape(title, quote=False)}</title>"
-        f'<rect width="{side}" height="{side}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
-    )
+    return side, "".join(runs)

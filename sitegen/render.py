@@ -247,6 +247,10 @@ class Renderer:
         )
         return self.render("verify.html", page)
 
+    def verify_messages(self) -> bytes:
+        """The script that gives verify.js its texts in this language."""
+        return self.env.get_template("verify_messages.js").render().encode("utf-8")
+
     def not_found(self) -> bytes:
         """The 404 page: hosts serve it at any path, so its links are absolute."""
         page = Page(path=self.urls.not_found_page(), title=self.tr.gettext("Page not found"),

@@ -24,6 +24,7 @@ def _converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=["sane_lists", "tables", "def_list", "abbr"])
 
 
+@functools.lru_cache(maxsize=4096)  # a badge's texts appear on every one of its awards' pages
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitized HTML.
 
@@ -44,6 +45,7 @@ def render_markdown(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def to_plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and alt-like uses."""
     html = render_markdown(text)

@@ -140,6 +140,10 @@ class Urls:
         """Where an evidence file of an award is published."""
         return f"awards/{award.id}/evidence/{posixpath.basename(source_path)}"
 
+    def verify_messages(self, language: str) -> str:
+        """The script with every text verify.js shows, in one language (shared by all pages)."""
+        return "static/verify-messages-" + language + ".js"
+
     def static(self, name: str) -> str:
         """A theme asset."""
         return f"static/{name}"

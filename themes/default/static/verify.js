@@ -13,11 +13,11 @@
   const encoder = new TextEncoder();
   const $ = (id) => document.getElementById(id);
 
-  // Every visible string comes translated from the page (partials/verify_messages.html).
-  const messageBlock = $("verify-messages");
-  let messages = {};
-  try { messages = JSON.parse(messageBlock.textContent); } catch { /* keys show instead */ }
-  const zone = messageBlock ? messageBlock.dataset.timezone : undefined;
+  // Every visible string comes translated from a script the page loads first
+  // (templates/verify_messages.js, one file per language), with the site's time zone.
+  const shared = window.sitegenVerify || {};
+  const messages = shared.messages || {}; // without them, keys show instead
+  const zone = shared.zone || undefined;
   const lang = document.documentElement.lang || undefined;
   const t = (key, params = {}) => String(messages[key] || key)
     .replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ""));
