@@ -16,6 +16,7 @@ from typing import Any
 from sitegen import hosting, ob2, ob3
 from sitegen.bake import OB2, OB3, bake_png, bake_svg
 from sitegen.content import Repository
+from sitegen.crypto.fastcanon import Canonicalizer
 from sitegen.crypto.jwt import encode_vc_jwt
 from sitegen.crypto.loader import make_document_loader
 from sitegen.crypto.proof import create_proof
@@ -71,6 +72,7 @@ class Maker:
             for language, tr in self.translators.items()
         }
         self.loader = make_document_loader()
+        self.canonicalizer = Canonicalizer(self.loader)
 
     def sign(self, issuer: Issuer, document: dict[str, Any], created: str) -> bytes:
         """The document with its Data Integrity proof, as published JSON."""
@@ -78,7 +80,7 @@ class Maker:
         method = f"{self.urls.did(issuer)}#{signer.fragment}"
         return to_json_bytes(create_proof(
             document, signer.key, verification_method=method, created=created,
-            loader=self.loader,
+            loader=self.loader, canonicalizer=self.canonicalizer,
         ))
 
     def award_folders(self, award_id: str) -> list[str]:

@@ -36,7 +36,7 @@ def qr_svg(url: str, *, title: str) -> str:
 def _qr_path(url: str) -> tuple[int, str]:
     """The symbol's side (modules, quiet zone included) and the path drawing its modules."""
     code = segno.make(url, error="m", boost_error=False, micro=False, mask=MASK)
-    side = code.symbol_size(border=QUIET_ZONE)[0]
+    side = int(code.symbol_size(border=QUIET_ZONE)[0])
     runs = []
     for y, row in enumerate(code.matrix):
         x = 0

@@ -152,11 +152,19 @@ class Urls:
 def relative_url(from_path: str, to_path: str) -> str:
     """A link from one output file to another that works under any sub-path.
 
-    ``index.html`` targets become their folder (``../badges/x/``).
+    ``index.html`` targets become their folder (``../badges/x/``). Both paths are
+    site-relative and normalized (as :class:`Urls` makes them), so this is plain string
+    work: it runs for every link of every page.
     """
-    target_dir, target_name = posixpath.split(to_path)
-    start = posixpath.dirname(from_path) or "."
-    rel = posixpath.relpath(target_dir or ".", start)
+    start = from_path.split("/")[:-1]
+    target = to_path.split("/")
+    target_name = target.pop()
+    common = 0
+    for here, there in zip(start, target, strict=False):
+        if here != there:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(start) - common) + target[common:]) or "."
     if target_name == "index.html":
         return "./" if rel == "." else rel + "/"
     return target_name if rel == "." else f"{rel}/{target_name}"

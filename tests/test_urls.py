@@ -1,4 +1,8 @@
+import posixpath
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.urls import Urls, relative_url
 from tests.test_resolve import load
@@ -38,3 +42,19 @@ def test_did_web_follows_path_and_port_rules(site_factory):
     urls = Urls("https://example.org/sub/")
     assert urls.absolute(urls.did_document(issuer)) == (
         "https://example.org/sub/issuers/atelier/did.json")
+
+
+_SEGMENT = st.sampled_from(["awards", "x", "en", "static", "badges", "a-b"])
+
+
+@given(st.lists(_SEGMENT, max_size=4), st.lists(_SEGMENT, max_size=4),
+       st.sampled_from(["index.html", "f.json"]), st.sampled_from(["index.html", "site.css"]))
+def test_relative_url_agrees_with_posixpath(start, target, start_name, target_name):
+    from_path = "/".join([*start, start_name])
+    to_path = "/".join([*target, target_name])
+    rel = posixpath.relpath("/".join(target) or ".", "/".join(start) or ".")
+    if target_name == "index.html":
+        expected = "./" if rel == "." else rel + "/"
+    else:
+        expected = target_name if rel == "." else f"{rel}/{target_name}"
+    assert relative_url(from_path, to_path) == expected

@@ -13,13 +13,16 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import base58
 from pyld import jsonld
 
 from sitegen.crypto.keys import PublicKey, SigningKey
 from sitegen.crypto.loader import DocumentLoader, UnknownDocumentError
+
+if TYPE_CHECKING:
+    from sitegen.crypto.fastcanon import Canonicalizer
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -288,13 +291,15 @@ def create_proof(
     verification_method: str,
     created: str,
     loader: DocumentLoader,
+    canonicalizer: Canonicalizer | None = None,
 ) -> dict[str, Any]:
     """A signed copy of ``doc`` with one ``eddsa-rdfc-2022`` proof for ``assertionMethod``.
 
     ``verification_method`` is the absolute URL of the Multikey, e.g. ``did:web:…#key-1``;
     ``created`` an XML Schema dateTime with a time zone. The document is checked with
     :func:`check_safe_mode` first. Documents that already have a proof are refused:
-    proof sets are not supported.
+    proof sets are not supported. A :class:`~sitegen.crypto.fastcanon.Canonicalizer`
+    (bound to the same loader) gives the same proof faster when many documents share a shape.
     """
     plain = _plain(doc)
     if "proof" in plain:
@@ -312,9 +317,15 @@ def create_proof(
         "verificationMethod": verification_method,
         "proofPurpose": PROOF_PURPOSE,
     }
-    check_safe_mode(plain, loader)
-    check_safe_mode(proof_config(plain, options), loader)
-    signature = key.sign(hash_data(plain, options, loader))
+    if canonicalizer is None:
+        check_safe_mode(plain, loader)
+        check_safe_mode(proof_config(plain, options), loader)
+        signature = key.sign(hash_data(plain, options, loader))
+    else:  # the same checks and bytes, from templates of the document's shape
+        config = proof_config(plain, options)
+        signature = key.sign(
+            _sha256(canonicalizer.canonicalize(config)) + _sha256(canonicalizer.canonicalize(plain))
+        )
     plain["proof"] = {**options, "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
     return plain
 
