@@ -1,7 +1,12 @@
-"""Time canonicalize+sign of one credential: sitegen's ``create_proof`` or a plain PyLD baseline.
+"""Time canonicalize+sign of credentials: sitegen's ``create_proof`` or a plain PyLD baseline.
 
-Usage: ``python benchmarks/canon.py CREDENTIAL.json --mode sitegen|baseline [--runs 200]``
-prints ``{"mode": ..., "runs": ..., "median_ms": ..., "first_ms": ...}``.
+Usage: ``python benchmarks/canon.py CREDENTIAL.json... --mode MODE [--runs 200]`` prints
+``{"mode": ..., "runs": ..., "median_ms": ..., "first_ms": ...}``. Modes: ``sitegen`` (the
+build's path: templates per credential shape), ``sitegen-pyld`` (``create_proof`` without
+templates: safe-mode check and PyLD canonicalization) and ``baseline`` (plain PyLD).
+
+Each run signs the next of the given credentials in turn, so that a cache of whole
+credentials could not help: pass many distinct ones (different earners, dates, badges).
 
 Run each mode in its own process: PyLD's resolved-context cache is process-wide and
 keyed by URL, so a baseline timed after sitegen's loader would reuse its cached contexts.
@@ -26,6 +31,7 @@ if str(ROOT) not in sys.path:
 
 from pyld import jsonld  # noqa: E402
 
+from sitegen.crypto.fastcanon import Canonicalizer  # noqa: E402
 from sitegen.crypto.keys import SigningKey  # noqa: E402
 from sitegen.crypto.loader import CONTEXTS, make_document_loader  # noqa: E402
 from sitegen.crypto.proof import create_proof  # noqa: E402
@@ -65,40 +71,52 @@ def sign_baseline(doc: dict[str, Any], key: SigningKey, loader: Any) -> dict[str
     return signed
 
 
-def time_mode(doc: dict[str, Any], mode: str, runs: int) -> dict[str, Any]:
-    """Median and first-call time of signing ``doc`` ``runs`` times with ``mode``."""
+def time_mode(docs: list[dict[str, Any]], mode: str, runs: int) -> dict[str, Any]:
+    """Median and first-call time of ``runs`` signings with ``mode``, cycling over ``docs``."""
     key = development_key("bench")
-    if mode == "sitegen":
+    sign: Callable[[dict[str, Any]], object]
+    if mode in ("sitegen", "sitegen-pyld"):
         loader = make_document_loader()
+        canonicalizer = Canonicalizer(loader) if mode == "sitegen" else None
 
-        def sign() -> object:
+        def sign(doc: dict[str, Any]) -> object:
             return create_proof(doc, key, verification_method=METHOD, created=CREATED,
-                                loader=loader)
+                                loader=loader, canonicalizer=canonicalizer)
     else:
         plain_loader = make_untagged_loader()
 
-        def sign() -> object:
+        def sign(doc: dict[str, Any]) -> object:
             return sign_baseline(doc, key, plain_loader)
 
     times = []
-    for _ in range(runs):
+    for run in range(runs):
+        doc = docs[run % len(docs)]
         started = time.perf_counter()
-        sign()
+        sign(doc)
         times.append((time.perf_counter() - started) * 1000)
-    return {"mode": mode, "runs": runs, "median_ms": statistics.median(times),
-            "first_ms": times[0]}
+    result = {"mode": mode, "runs": runs, "credentials": len(docs),
+              "median_ms": statistics.median(times), "first_ms": times[0]}
+    if mode == "sitegen" and canonicalizer is not None:
+        result["templates_made"] = canonicalizer.misses
+        result["fallbacks_to_pyld"] = canonicalizer.fallbacks
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("credential", type=Path, help="a credential.json (its proof is removed)")
-    parser.add_argument("--mode", choices=("sitegen", "baseline"), required=True)
+    parser.add_argument("credentials", type=Path, nargs="+",
+                        help="credential.json files (their proofs are removed)")
+    parser.add_argument("--mode", choices=("sitegen", "sitegen-pyld", "baseline"),
+                        required=True)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args(argv)
-    doc = json.loads(args.credential.read_text(encoding="utf-8"))
-    doc.pop("proof", None)
-    sys.stdout.write(json.dumps(time_mode(doc, args.mode, args.runs)) + "\n")
+    docs = []
+    for path in args.credentials:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc.pop("proof", None)
+        docs.append(doc)
+    sys.stdout.write(json.dumps(time_mode(docs, args.mode, args.runs)) + "\n")
     return 0
 
 

@@ -70,7 +70,7 @@ class Memo:
         return value
 
     def prune(self) -> None:
-        """Delete entries this build did not use (deleted or changed awards)."""
+        """Delete entries this build did not use (images and share cards of changed badges)."""
         if self.directory is None or not self.directory.is_dir():
             return
         for path in self.directory.rglob("*"):

@@ -78,8 +78,33 @@ def test_svg_is_sanitized_with_warnings_and_rendered_to_png():
     assert b"script" not in result.svg and b"onclick" not in result.svg
     with Image.open(io.BytesIO(result.png)) as img:
         assert img.size == (512, 512)
-        assert img.getpixel((256, 256))[:3] == (0x13, 0x6C, 0x3A)
+        assert img.mode == "P", "a palette image: every award carries a copy"
+        red, green, blue, alpha = img.convert("RGBA").getpixel((256, 256))
+        assert (red, green, blue) == (0x13, 0x6C, 0x3A) and alpha >= 250
+        assert img.convert("RGBA").getpixel((0, 0))[3] == 0, "transparency is kept"
     assert unbake_png(result.png, OB2) is None
+
+
+def test_rendered_svg_keeps_its_colours_within_a_palette():
+    import sitegen.images as images
+
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+           b'<defs><linearGradient id="g"><stop offset="0" stop-color="#136c3a"/>'
+           b'<stop offset="1" stop-color="#f0b429"/></linearGradient></defs>'
+           b'<circle cx="32" cy="32" r="30" fill="url(#g)"/></svg>')
+    import resvg_py
+
+    full = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode(), width=512, height=512,
+                                       skip_system_fonts=True))
+    small = images.render_svg(svg)
+    assert len(small) < len(full) / 2
+    assert images.render_svg(svg) == small, "same bytes every time"
+    with Image.open(io.BytesIO(full)) as a, Image.open(io.BytesIO(small)) as b:
+        before, after = a.convert("RGBA"), b.convert("RGBA")
+        for x in range(8, 512, 24):
+            for y in range(8, 512, 24):
+                one, two = before.getpixel((x, y)), after.getpixel((x, y))
+                assert max(abs(i - j) for i, j in zip(one, two, strict=True)) <= 24
 
 
 def test_svg_with_entities_is_refused():

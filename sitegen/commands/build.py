@@ -220,7 +220,7 @@ def build_site(
     skeleton = Site(config=config, issuers=tuple(catalog.issuers.values()),
                     badges=tuple(catalog.badges.values()))
     memo = Memo(cache_dir / "cache" if cache_dir is not None else None)
-    images = read_images(skeleton, repo, diags)
+    images = read_images(skeleton, repo, diags, memo)
     keyring = read_keyring(skeleton, source, environ, diags, production=production)
     theme = read_theme(source, config.theme)
     previous = decode_state(data, catalog.badges) if data is not None else None
