@@ -28,6 +28,7 @@ from sitegen.keyring import Keyring
 from sitegen.memo import Memo, digest
 from sitegen.model import Award, AwardSummary, Issuer, Site
 from sitegen.output import MARKER
+from sitegen.qr import qr_svg
 from sitegen.render import Renderer
 from sitegen.share import render_share_image, share_tagline
 from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
@@ -116,6 +117,9 @@ class Maker:
                 files[urls.evidence_file(award, evidence.file)] = self.workshop.repo.read_bytes(
                     evidence.file
                 )
+        files[urls.qr_code(award)] = qr_svg(
+            urls.absolute(urls.award_page(award)), title=self.renderers[tr.language].qr_title(award)
+        ).encode("utf-8")
         for language, renderer in self.renderers.items():
             files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
             files[urls.localized(urls.certificate_page(award), language)] = (

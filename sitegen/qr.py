@@ -1,4 +1,4 @@
-"""QR codes as inline, accessible SVG (made at build time with segno, no script on the page)."""
+"""QR codes as small SVG files (made at build time with segno, no script on the page)."""
 
 from __future__ import annotations
 
@@ -15,31 +15,36 @@ MASK = 2
 
 
 def qr_svg(url: str, *, title: str) -> str:
-    """An ``<svg>`` element drawing a QR code of ``url``, for pasting into HTML.
+    """A standalone SVG document drawing a QR code of ``url``.
 
     Error correction level M (15 %) survives a crease or a smudge on paper
     without making the symbol much denser. Dark modules are black on white
-    whatever the theme, for scanners; the drawing scales with its viewBox, and
-    ``title`` is what screen readers announce. Same input, same text.
+    whatever the theme, for scanners; the drawing scales with its viewBox. Each
+    row of dark modules is one run of horizontal strokes, which keeps the file
+    small (it is published once per award, shared by its certificate in every
+    language). Same input, same text.
     """
     side, path = _qr_path(url)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" '
-        f'class="qr" shape-rendering="crispEdges">'
-        f"<title>{html.escape(title, quote=False)}</title>"
+        f'shape-rendering="crispEdges"><title>{html.escape(title, quote=False)}</title>'
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
-        f'<path fill="#000" d="{path}"/></svg>'
+        f'<path stroke="#000" d="{path}"/></svg>\n'
     )
 
 
-@functools.lru_cache(maxsize=256)  # the same page's code in every language
+@functools.lru_cache(maxsize=256)
 def _qr_path(url: str) -> tuple[int, str]:
-    """The symbol's side (modules, quiet zone included) and the path drawing its modules."""
+    """The symbol's side (modules, quiet zone included) and the path drawing its modules.
+
+    Each run of dark modules is a stroke one module wide along the middle of its
+    row: ``M x y.5 h length`` for a row's first run, then ``m gap 0 h length``.
+    """
     code = segno.make(url, error="m", boost_error=False, micro=False, mask=MASK)
     side = int(code.symbol_size(border=QUIET_ZONE)[0])
-    runs = []
+    parts = []
     for y, row in enumerate(code.matrix):
-        x = 0
+        x, end = 0, None
         while x < len(row):
             if not row[x]:
                 x += 1
@@ -47,6 +52,9 @@ def _qr_path(url: str) -> tuple[int, str]:
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            length = x - start
-            runs.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}h{length}v1h-{length}z")
-    return side, "".join(runs)
+            if end is None:
+                parts.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}.5h{x - start}")
+            else:
+                parts.append(f"m{start - end} 0h{x - start}")
+            end = x
+    return side, "".join(parts)

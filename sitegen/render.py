@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from sitegen.i18n import Translator, language_name
 from sitegen.identity import credential_code, recipient_identity, recipient_salt
 from sitegen.model import Award, AwardSummary, Badge, Duration, Issuer, Localized, Site
-from sitegen.qr import qr_svg
 from sitegen.richtext import render_markdown, to_plain_text
 from sitegen.sharing import linkedin_url, verifierplus_url
 from sitegen.urls import Urls, relative_url
@@ -74,6 +75,41 @@ class AwardView:
         )
 
 
+class _ConstantGettext(Extension):
+    """Translates ``_("literal")`` once, when a template is compiled, instead of on every page.
+
+    Each :class:`Renderer` has its own environment, in one language, so a call without
+    variables always gives the same text: it becomes that text (as markup, like the
+    newstyle gettext it replaces) in the compiled template. Calls with variables are
+    left to :meth:`Renderer._gettext`.
+    """
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        translate: Callable[[str], str] = self.environment.sitegen_translate  # type: ignore[attr-defined]
+        tokens = list(stream)
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            window = tokens[index:index + 4]
+            if (
+                token.type == "name" and token.value in ("_", "gettext")
+                and [t.type for t in window] == ["name", "lparen", "string", "rparen"]
+                and (index == 0 or tokens[index - 1].type != "dot")
+            ):
+                try:
+                    text = translate(window[2].value) % {}
+                except (TypeError, ValueError, KeyError):
+                    text = None
+                if text is not None:
+                    yield Token(token.lineno, "string", text)
+                    yield Token(token.lineno, "pipe", "|")
+                    yield Token(token.lineno, "name", "safe")
+                    index += 4
+                    continue
+            yield token
+            index += 1
+
+
 class Renderer:
     """Renders the theme's templates for one site, urls scheme and language."""
 
@@ -86,11 +122,12 @@ class Renderer:
             loader=jinja2.FileSystemLoader(template_dirs),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
+            extensions=["jinja2.ext.i18n", _ConstantGettext],
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
         )
+        self.env.sitegen_translate = tr.gettext  # type: ignore[attr-defined]
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             tr.gettext, tr.ngettext, newstyle=True
         )
@@ -241,12 +278,16 @@ class Renderer:
             description=self.plain(award.badge.description), noindex=True,
         )
         url = self.urls.absolute(self.urls.award_page(award))
-        qr = qr_svg(url, title=self.tr.gettext(
-            "QR code of the page where this badge can be checked: %(url)s") % {"url": url})
         return self.render(
             "certificate.html", page, view=view, award=award, badge=award.badge,
-            award_url=url, qr_svg=Markup(qr),  # noqa: S704 - built from escaped parts
+            award_url=url, qr_alt=self.qr_title(award),
         )
+
+    def qr_title(self, award: Award) -> str:
+        """What the award's QR code says to someone who cannot see it."""
+        url = self.urls.absolute(self.urls.award_page(award))
+        return self.tr.gettext(
+            "QR code of the page where this badge can be checked: %(url)s") % {"url": url}
 
     def verify(self) -> bytes:
         """The page where anyone checks a badge image, credential or JWT in the browser."""

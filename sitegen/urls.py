@@ -136,6 +136,10 @@ class Urls:
         """
         return f"badges/{badge.slug}/share.png"
 
+    def qr_code(self, award: Award) -> str:
+        """The QR code of the award's page, for its printed certificates."""
+        return f"awards/{award.id}/qr.svg"
+
     def evidence_file(self, award: Award, source_path: str) -> str:
         """Where an evidence file of an award is published."""
         return f"awards/{award.id}/evidence/{posixpath.basename(source_path)}"

@@ -14,6 +14,7 @@ from PIL import Image
 from sitegen.commands.build import load_site
 from sitegen.i18n import make_translator
 from sitegen.model import Award
+from sitegen.qr import qr_svg
 from sitegen.render import AwardView, Page, Renderer
 from sitegen.share import render_share_image, share_tagline
 from sitegen.sharing import linkedin_url, verifierplus_url
@@ -116,13 +117,15 @@ def publish(source: Path, out: Path, base_url: str) -> list[Award]:
         image = loaded.images[award.badge.image.path]
         write(urls.baked_png(award), image.png)
         write(urls.certificate_page(award), renderer.certificate(award))
+        write(urls.qr_code(award), qr_svg(urls.absolute(urls.award_page(award)),
+                                          title=renderer.qr_title(award)).encode())
         page = Page(path=urls.award_page(award), title=renderer.text(award.badge.name),
                     description=renderer.plain(award.badge.description))
         write(urls.award_page(award), renderer.render(
             "share_test.html", page, view=AwardView.of(award), award=award, badge=award.badge,
             linkedin_url=linkedin_url(award, urls, tr), verifierplus_url=verifierplus_url(award, urls),
         ))
-        write(urls.share_image(award), render_share_image(
+        write(urls.share_image(award.badge), render_share_image(
             badge_png=image.png, badge_name=renderer.text(award.badge.name),
             issuer_name=renderer.text(award.badge.issuer.name), tagline=share_tagline(tr),
             fonts_dir=ROOT / "themes/default/fonts",
