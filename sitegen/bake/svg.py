@@ -18,6 +18,8 @@ root's binding, the root is re-bound to the spec being baked instead.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import NoReturn
@@ -257,6 +259,7 @@ def _read_start_tag(doc: bytes, start: int) -> _StartTag:
     )
 
 
+@functools.lru_cache(maxsize=64)  # every award of a badge starts from the same image
 def _scan(doc: bytes, spec: BakeSpec, *, locate: bool) -> _Scan:
     """Parse ``doc`` once, finding the root and the badge elements for ``spec``.
 
