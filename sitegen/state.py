@@ -72,7 +72,7 @@ def _scan(path: Path, key: str, found: dict[str, FileStat]) -> None:
                 continue
             rel = f"{prefix}/{entry.name}"
             try:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):  # a linked folder is not entered
                     stack.append((entry.path, rel))
                     continue
                 info = entry.stat()

@@ -223,3 +223,10 @@ def test_unused_cache_entries_are_pruned(site_factory):
     after = {p for p in cache.rglob("*") if p.is_file()}
     assert before - after, "the old share image is gone"
     assert len(after) == len(before)
+
+
+def test_a_folder_link_loop_in_content_does_not_hang_the_build(site_factory):
+    root = site_factory()
+    (root / "content/awards/loop").symlink_to(root / "content/awards", target_is_directory=True)
+    assert build(root).awards == 1
+    assert build(root).mode == "unchanged"

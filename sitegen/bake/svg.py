@@ -19,7 +19,6 @@ root's binding, the root is re-bound to the spec being baked instead.
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 from typing import NoReturn

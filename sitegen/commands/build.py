@@ -30,9 +30,9 @@ from typing import Any
 import sitegen
 from sitegen.config import resolve_config
 from sitegen.content import (
+    YAML_SUFFIXES,
     Repository,
     SourceDocument,
-    list_content_files,
     read_document,
     read_documents,
     read_site_file,
@@ -230,7 +230,7 @@ def build_site(
 
     # Stage 3: award files, skipping those whose key is the recorded one.
     lock_node, locked = _read_lock(source, diags)
-    files = [rel for _, rel in list_content_files(repo, ("award",))]
+    files = _award_files(inputs)
     by_file = {r.file: r for r in previous.awards.values()} if previous else {}
     kept: dict[str, AwardRecord] = {}
     changed: list[str] = []
@@ -349,6 +349,18 @@ def build_site(
         development=keyring.is_development, warnings=warnings,
         made=made, reused=len(records) - made, mode="fresh" if fresh else "update",
     )
+
+
+def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
+    """The award files among the scanned inputs, in the order :func:`list_content_files`
+    gives (by path parts), without listing the folders again."""
+    folder = "content/awards/"
+    found = [
+        rel for rel in inputs
+        if rel.startswith(folder) and rel.endswith(YAML_SUFFIXES)
+        and not rel.rsplit("/", 1)[-1].startswith(".")
+    ]
+    return sorted(found, key=lambda rel: rel.split("/"))
 
 
 def _stat_of(source: Path, rel: str) -> dict[str, FileStat]:
