@@ -168,9 +168,12 @@ def measure_size(work: Path, awards: int) -> dict[str, Any]:
     write_site(source, awards=awards)
     generated = time.perf_counter() - started
     cold = run_build(source, out)
+    print_run(awards, "cold build", cold)  # as soon as measured: large sizes take long
     warm = run_build(source, out)
+    print_run(awards, "no-change rebuild", warm)
     write_extra_award(source, number=awards)
     added = run_build(source, out)
+    print_run(awards, "added-one-award rebuild", added)
     result = {
         "awards": awards, "generate_seconds": round(generated, 2), "cold": cold,
         "no_change": warm, "added_one": added, "output": measure_output(out, awards + 1),
@@ -251,15 +254,16 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def print_run(n: int, label: str, run: dict[str, Any]) -> None:
+    """One line for one build."""
+    say(f"[{n}] {label}: {run['seconds']:.2f} s, peak memory of all processes: "
+        f"PSS {run['peak_pss_mib']:.0f} MiB, RSS {run['peak_rss_mib']:.0f} MiB "
+        f"(largest process {run['largest_process_rss_mib']:.0f} MiB)")
+
+
 def print_size(result: dict[str, Any]) -> None:
-    """One line per measure of one size."""
+    """The output lines of one size (builds are printed as they finish)."""
     n, output = result["awards"], result["output"]
-    for key, label in (("cold", "cold build"), ("no_change", "no-change rebuild"),
-                       ("added_one", "added-one-award rebuild")):
-        run = result[key]
-        say(f"[{n}] {label}: {run['seconds']:.2f} s, peak memory of all processes: "
-            f"PSS {run['peak_pss_mib']:.0f} MiB, RSS {run['peak_rss_mib']:.0f} MiB "
-            f"(largest process {run['largest_process_rss_mib']:.0f} MiB)")
     say(f"[{n}] output: {output['total_bytes'] / 1e6:.1f} MB, {output['files']} files, "
           f"{output['bytes_per_award'] / 1000:.1f} KB per award")
     kinds = ", ".join(f"{k} {v / 1000:.1f}" for k, v in output["per_award_by_kind"].items())

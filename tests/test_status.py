@@ -77,3 +77,16 @@ def test_lock_round_trip_and_conflict_detection():
     assert d.code == "status.index-conflict"
     assert d.span.line == text.count(b"\n") + 1
     assert d.message == "awards 'a1' (line 5) and 'a3' share status index 5"
+
+
+def test_a_lock_file_of_a_hundred_thousand_awards_is_read(tmp_path):
+    from sitegen.commands.build import _read_lock
+    from sitegen.diagnostics import Diagnostics
+
+    indexes = StatusIndexes(by_issuer={"atelier": {f"award-{i:06}": i for i in range(100_000)}})
+    (tmp_path / "status-indexes.yaml").write_bytes(render_lock(indexes))
+    assert (tmp_path / "status-indexes.yaml").stat().st_size > 1_000_000
+    diags = Diagnostics()
+    _, locked = _read_lock(tmp_path, diags)
+    assert not diags.has_errors
+    assert locked == indexes

@@ -87,6 +87,9 @@ from sitegen.status import (
 from sitegen.theme import builtin_theme_dir, read_theme
 from sitegen.yamlsrc import Node, parse_yaml
 
+# The lock file has one line (about 40 bytes) per award ever published: room for millions.
+MAX_LOCK_BYTES = 256_000_000
+
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
 
@@ -160,7 +163,7 @@ def _read_lock(source: Path, diags: Diagnostics) -> tuple[Node | None, StatusInd
     lock_path = source / LOCK_FILE
     lock_node = None
     if lock_path.is_file():
-        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags)
+        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags, max_bytes=MAX_LOCK_BYTES)
     return lock_node, read_lock(lock_node, LOCK_FILE, diags)
 
 
