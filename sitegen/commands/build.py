@@ -438,15 +438,24 @@ def _validate(
     its summary (None if invalid), the evidence files it publishes, and its problems."""
     results: list[_Checked] = []
     for chunk in run_chunks(lambda: (catalog, repo, now), _validate_chunk, files):
-        results.extend(chunk)
+        for declared_id, packed, evidence, problems in chunk:
+            summary = None
+            if packed is not None:  # link to this process's badge: a copy per award adds up
+                badge_slug, fields = packed
+                summary = AwardSummary(badge=catalog.badges[badge_slug], **fields)
+            results.append((declared_id, summary, evidence, problems))
     return results
+
+
+_Packed = tuple[str, tuple[str, dict[str, Any]] | None, tuple[str, ...], tuple[Diagnostic, ...]]
 
 
 def _validate_chunk(
     context: tuple[Catalog, Repository, datetime | None], files: Sequence[str]
-) -> list[_Checked]:
+) -> list[_Packed]:
+    """Validate award files; summaries name their badge by slug (results cross processes)."""
     catalog, repo, now = context
-    results: list[_Checked] = []
+    results: list[_Packed] = []
     for rel in files:
         diags = Diagnostics()
         doc = read_document(repo, "award", rel, diags)
@@ -454,9 +463,17 @@ def _validate_chunk(
             results.append((Path(rel).stem, None, (), diags.sorted()))
             continue
         award = resolve_award(doc, catalog, repo, diags, now=now)
-        summary = AwardSummary.of(award) if award is not None else None
-        evidence = tuple(e.file for e in award.evidence if e.file) if award else ()
-        results.append((_declared_id(doc), summary, evidence, diags.sorted()))
+        packed = None
+        evidence: tuple[str, ...] = ()
+        if award is not None:
+            summary = AwardSummary.of(award)
+            fields = {
+                name: getattr(summary, name) for name in AwardSummary.__slots__
+                if name != "badge"
+            }
+            packed = (award.badge.slug, fields)
+            evidence = tuple(e.file for e in award.evidence if e.file)
+        results.append((_declared_id(doc), packed, evidence, diags.sorted()))
     return results
 
 
