@@ -21,7 +21,9 @@ MIN_SIDE = 90  # the smallest badge size that stays legible on a profile
 RECOMMENDED_SIDE = 256
 MAX_SIDE = 4096
 MAX_IMAGE_BYTES = 5_000_000
-RENDER_SIDE = 512  # PNG size rendered from an SVG badge
+# PNG size rendered from an SVG badge: sharp on pages that show it at 200 CSS pixels on
+# a 2x screen, and every award carries a copy (400 px is 0.6 times the bytes of 512 px).
+RENDER_SIDE = 400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,7 +189,7 @@ def _palette_png(png: bytes) -> bytes:
     """The image with at most 256 colours (alpha kept), compressed harder.
 
     Every award carries its own copy of the badge image: a flat-design badge loses
-    nothing visible and shrinks to about a quarter (40-60 KB to 9-16 KB at 512 px).
+    nothing visible and shrinks to about a quarter (7-12 KB at 400 px for the example badges).
     """
     with PILImage.open(io.BytesIO(png)) as img:
         palette = img.convert("RGBA").quantize(

@@ -4,7 +4,7 @@ from PIL import Image
 
 from sitegen.bake import OB2, unbake_png
 from sitegen.diagnostics import Diagnostics, Span
-from sitegen.images import prepare_image
+from sitegen.images import RENDER_SIDE, prepare_image
 from tests.conftest import png_bytes
 
 SPAN = Span("content/badges/b.yaml", 4, 9)
@@ -77,9 +77,9 @@ def test_svg_is_sanitized_with_warnings_and_rendered_to_png():
     assert [code for code, _ in problems] == ["image.svg-sanitized", "image.svg-sanitized"]
     assert b"script" not in result.svg and b"onclick" not in result.svg
     with Image.open(io.BytesIO(result.png)) as img:
-        assert img.size == (512, 512)
+        assert img.size == (RENDER_SIDE, RENDER_SIDE)
         assert img.mode == "P", "a palette image: every award carries a copy"
-        red, green, blue, alpha = img.convert("RGBA").getpixel((256, 256))
+        red, green, blue, alpha = img.convert("RGBA").getpixel((RENDER_SIDE // 2,) * 2)
         assert (red, green, blue) == (0x13, 0x6C, 0x3A) and alpha >= 250
         assert img.convert("RGBA").getpixel((0, 0))[3] == 0, "transparency is kept"
     assert unbake_png(result.png, OB2) is None
@@ -94,15 +94,15 @@ def test_rendered_svg_keeps_its_colours_within_a_palette():
            b'<circle cx="32" cy="32" r="30" fill="url(#g)"/></svg>')
     import resvg_py
 
-    full = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode(), width=512, height=512,
-                                       skip_system_fonts=True))
+    full = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode(), width=RENDER_SIDE,
+                                       height=RENDER_SIDE, skip_system_fonts=True))
     small = images.render_svg(svg)
     assert len(small) < len(full) / 2
     assert images.render_svg(svg) == small, "same bytes every time"
     with Image.open(io.BytesIO(full)) as a, Image.open(io.BytesIO(small)) as b:
         before, after = a.convert("RGBA"), b.convert("RGBA")
-        for x in range(8, 512, 24):
-            for y in range(8, 512, 24):
+        for x in range(8, RENDER_SIDE, 24):
+            for y in range(8, RENDER_SIDE, 24):
                 one, two = before.getpixel((x, y)), after.getpixel((x, y))
                 assert max(abs(i - j) for i, j in zip(one, two, strict=True)) <= 24
 
