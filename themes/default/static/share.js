@@ -1,10 +1,12 @@
-// Copy buttons of an award's sharing panel. The buttons are hidden in the HTML:
-// without this script every value stays on the page, to select and copy by hand.
+// Copy buttons of an award's sharing panel, one after each value marked data-copy-label.
+// They are made here, not in the HTML (which every award repeats): without this script
+// every value stays on the page, to select and copy by hand.
 (function () {
   "use strict";
-  var buttons = document.querySelectorAll("button[data-copy]");
+  var values = document.querySelectorAll("[data-copy-label]");
   var status = document.getElementById("share-status");
-  if (!buttons.length || !status) return;
+  if (!values.length || !status) return;
+  var buttons = [];
 
   function copyWithSelection(text) {
     // For pages opened over plain http, where the Clipboard API is missing.
@@ -40,8 +42,18 @@
     window.setTimeout(function () { status.textContent = message; }, 50);
   }
 
-  buttons.forEach(function (button) {
-    button.hidden = false;
+  values.forEach(function (value) {
+    var button = document.createElement("button");
+    var what = document.createElement("span");
+    button.type = "button";
+    button.className = "copy-button";
+    button.setAttribute("data-copy", value.textContent);
+    button.textContent = status.getAttribute("data-copy-text");
+    what.className = "visually-hidden";
+    what.textContent = " (" + value.getAttribute("data-copy-label") + ")";
+    button.appendChild(what);
+    value.after(" ", button);
+    buttons.push(button);
     button.addEventListener("click", function () {
       copy(button.getAttribute("data-copy")).then(function () {
         buttons.forEach(function (other) { other.classList.remove("is-copied"); });
