@@ -36,7 +36,7 @@ STAGES = {
     "scan_inputs (stat every input)": ("state.py", "scan_inputs"),
     "resolve_catalog (issuers, badges)": ("resolve.py", "resolve_catalog"),
     "read_images": ("images.py", "read_images"),
-    "_validate (read and check award files)": ("build.py", "_validate"),
+    "validate_awards (read and check award files)": ("batches.py", "validate_awards"),
     "Maker.award_files (make one award)": ("produce.py", "award_files"),
     "create_proof": ("proof.py", "create_proof"),
     "check_safe_mode": ("proof.py", "check_safe_mode"),

@@ -20,14 +20,14 @@ it into place; later builds update the live folder award by award.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sitegen
+from sitegen.awardkeys import AwardKeys, package_dirs
+from sitegen.batches import AwardWorker, declared_id, make_awards, validate_awards
 from sitegen.config import resolve_config
 from sitegen.content import (
     YAML_SUFFIXES,
@@ -39,8 +39,8 @@ from sitegen.content import (
 )
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.images import PreparedImage, read_images
-from sitegen.keyring import Keyring, read_keyring
-from sitegen.memo import Memo, digest, tree_digest
+from sitegen.keyring import read_keyring
+from sitegen.memo import Memo, tree_digest
 from sitegen.model import AwardSummary, Site
 from sitegen.output import (
     MARKER,
@@ -53,9 +53,7 @@ from sitegen.output import (
 )
 from sitegen.parallel import run_chunks
 from sitegen.resolve import (
-    Catalog,
     report_duplicate_award,
-    resolve_award,
     resolve_catalog,
     resolve_site,
 )
@@ -84,7 +82,7 @@ from sitegen.status import (
     render_lock,
     report_removed_awards,
 )
-from sitegen.theme import builtin_theme_dir, read_theme
+from sitegen.theme import read_theme
 from sitegen.yamlsrc import Node, parse_yaml
 
 # The lock file has one line (about 40 bytes) per award ever published: room for millions.
@@ -168,20 +166,7 @@ def _read_lock(source: Path, diags: Diagnostics) -> tuple[Node | None, StatusInd
 
 
 def _declared_ids(documents: Sequence[SourceDocument]) -> set[str]:
-    return {_declared_id(doc) for doc in documents if doc.kind == "award"}
-
-
-def _declared_id(doc: SourceDocument) -> str:
-    """An award file's id as written (its ``id`` key, else its file name), valid or not."""
-    entries = doc.node.value
-    explicit = entries.get("id") if isinstance(entries, dict) else None
-    value = explicit.node.value if explicit is not None else None
-    return value if isinstance(value, str) else doc.stem
-
-
-def package_dirs() -> tuple[Path, ...]:
-    """sitegen's own code and built-in theme: a change there changes the output."""
-    return (Path(sitegen.__file__).parent, builtin_theme_dir())
+    return {declared_id(doc) for doc in documents if doc.kind == "award"}
 
 
 def build_site(
@@ -228,7 +213,7 @@ def build_site(
     theme = read_theme(source, config.theme)
     previous = decode_state(data, catalog.badges) if data is not None else None
     digests = InputDigests(source, inputs, previous.digests if previous else {})
-    keys = _Keys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=tree_digest(
+    keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=tree_digest(
         theme.dirs))
 
     # Stage 3: award files, skipping those whose key is the recorded one.
@@ -245,7 +230,7 @@ def build_site(
             kept[rel] = record
         else:
             changed.append(rel)
-    checked = dict(zip(changed, _validate(changed, catalog, repo, now), strict=True))
+    checked = dict(zip(changed, validate_awards(changed, catalog, repo, now), strict=True))
     summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
     declared_ids: set[str] = set()
     for rel in files:
@@ -299,7 +284,7 @@ def build_site(
         forget_state(record_path)  # from here the output changes; a record would be stale
     with open_output(out_dir, fresh=fresh) as root:
         for results in run_chunks(
-            lambda: _AwardWorker(Maker(workshop), catalog, root, fresh), _make_awards, to_make,
+            lambda: AwardWorker(Maker(workshop), catalog, root, fresh), make_awards, to_make,
             workers=workers,
         ):
             for award_id, count, size in results:
@@ -374,139 +359,6 @@ def _stat_of(source: Path, rel: str) -> dict[str, FileStat]:
 def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
     """True when the output folder is still the one the recorded build wrote."""
     return isinstance(data.get("marker"), int) and is_marked(out_dir / MARKER, data["marker"])
-
-
-@dataclass(frozen=True, slots=True)
-class _Keys:
-    """The digests that tell whether an award must be made again."""
-
-    everything: str
-    """Settings, theme, sitegen itself and keys: a change remakes every award."""
-    theme: str
-    badges: Mapping[str, str]
-    """Per badge: its file and image, and its issuer's."""
-    digests: InputDigests
-
-    @classmethod
-    def of(
-        cls, fingerprint: str, inputs: Mapping[str, FileStat], digests: InputDigests,
-        catalog: Catalog, keyring: Keyring, *, theme_key: str,
-    ) -> _Keys:
-        package = tree_digest(package_dirs())  # by content: CI installs it afresh each run
-        keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
-        signers = json.dumps(sorted(
-            (slug, s.fragment, s.key.public_key.multibase, s.is_development)
-            for slug, s in keyring.signers.items()
-        ))
-        everything = digest(
-            "award", fingerprint, package, keys_dir, signers, theme_key,
-            digests.of("site.yaml"), repr(catalog.config),
-        )
-        issuers = {
-            slug: digest(everything, digests.of(issuer.source.path),
-                         digests.of(issuer.image.path) if issuer.image else "")
-            for slug, issuer in catalog.issuers.items()
-        }
-        badges = {
-            slug: digest(issuers[badge.issuer.slug], digests.of(badge.source.path),
-                         digests.of(badge.image.path))
-            for slug, badge in catalog.badges.items()
-        }
-        return cls(everything=everything, theme=theme_key, badges=badges, digests=digests)
-
-    def award(
-        self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes
-    ) -> str:
-        """The key of an award: its badge's, its file's and evidence files' digests, its index."""
-        badge = self.badges.get(summary.badge.slug)
-        table = indexes.by_issuer.get(summary.badge.issuer.slug, {})
-        if badge is None or summary.id not in table:
-            return ""
-        return digest(
-            badge, self.digests.of(rel), *(self.digests.of(e) for e in evidence),
-            str(table[summary.id]),
-        )
-
-
-_Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...]]
-
-
-def _validate(
-    files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None
-) -> list[_Checked]:
-    """Read and validate award files (in parallel when many): for each, its declared id,
-    its summary (None if invalid), the evidence files it publishes, and its problems."""
-    results: list[_Checked] = []
-    for chunk in run_chunks(lambda: (catalog, repo, now), _validate_chunk, files):
-        for declared_id, packed, evidence, problems in chunk:
-            summary = None
-            if packed is not None:  # link to this process's badge: a copy per award adds up
-                badge_slug, fields = packed
-                summary = AwardSummary(badge=catalog.badges[badge_slug], **fields)
-            results.append((declared_id, summary, evidence, problems))
-    return results
-
-
-_Packed = tuple[str, tuple[str, dict[str, Any]] | None, tuple[str, ...], tuple[Diagnostic, ...]]
-
-
-def _validate_chunk(
-    context: tuple[Catalog, Repository, datetime | None], files: Sequence[str]
-) -> list[_Packed]:
-    """Validate award files; summaries name their badge by slug (results cross processes)."""
-    catalog, repo, now = context
-    results: list[_Packed] = []
-    for rel in files:
-        diags = Diagnostics()
-        doc = read_document(repo, "award", rel, diags)
-        if doc is None:
-            results.append((Path(rel).stem, None, (), diags.sorted()))
-            continue
-        award = resolve_award(doc, catalog, repo, diags, now=now)
-        packed = None
-        evidence: tuple[str, ...] = ()
-        if award is not None:
-            summary = AwardSummary.of(award)
-            fields = {
-                name: getattr(summary, name) for name in AwardSummary.__slots__
-                if name != "badge"
-            }
-            packed = (award.badge.slug, fields)
-            evidence = tuple(e.file for e in award.evidence if e.file)
-        results.append((_declared_id(doc), packed, evidence, diags.sorted()))
-    return results
-
-
-@dataclass(frozen=True, slots=True)
-class _AwardWorker:
-    """What a process that makes awards holds."""
-
-    maker: Any
-    """A :class:`sitegen.produce.Maker`."""
-    catalog: Catalog
-    root: Path
-    fresh: bool
-
-
-def _make_awards(worker: _AwardWorker, tasks: Sequence[tuple[str, int]]) -> list[
-    tuple[str, int, int]
-]:
-    """Read, make and write some awards (already validated): id, file count and bytes of each."""
-    done = []
-    for rel, index in tasks:
-        diags = Diagnostics()
-        doc = read_document(worker.maker.workshop.repo, "award", rel, diags)
-        award = resolve_award(doc, worker.catalog, worker.maker.workshop.repo, diags) \
-            if doc is not None else None
-        if award is None:  # the file changed since it was validated
-            raise ContentError(diags.sorted())
-        files = worker.maker.award_files(award, index)
-        if worker.fresh:
-            write_files(worker.root, files)
-        else:
-            replace_folders(worker.root, worker.maker.award_folders(award.id), files)
-        done.append((award.id, len(files), sum(len(v) for v in files.values())))
-    return done
 
 
 def write_lock(source: Path, indexes: StatusIndexes) -> None:

@@ -1,0 +1,74 @@
+"""The keys that tell a build whether an award must be made again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sitegen
+from sitegen.keyring import Keyring
+from sitegen.memo import digest, tree_digest
+from sitegen.model import AwardSummary
+from sitegen.resolve import Catalog
+from sitegen.state import FileStat, InputDigests
+from sitegen.status import StatusIndexes
+from sitegen.theme import builtin_theme_dir
+
+
+def package_dirs() -> tuple[Path, ...]:
+    """sitegen's own code and built-in theme: a change there changes the output."""
+    return (Path(sitegen.__file__).parent, builtin_theme_dir())
+
+
+@dataclass(frozen=True, slots=True)
+class AwardKeys:
+    """The digests that tell whether an award must be made again."""
+
+    everything: str
+    """Settings, theme, sitegen itself and keys: a change remakes every award."""
+    theme: str
+    badges: Mapping[str, str]
+    """Per badge: its file and image, and its issuer's."""
+    digests: InputDigests
+
+    @classmethod
+    def of(
+        cls, fingerprint: str, inputs: Mapping[str, FileStat], digests: InputDigests,
+        catalog: Catalog, keyring: Keyring, *, theme_key: str,
+    ) -> AwardKeys:
+        package = tree_digest(package_dirs())  # by content: CI installs it afresh each run
+        keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
+        signers = json.dumps(sorted(
+            (slug, s.fragment, s.key.public_key.multibase, s.is_development)
+            for slug, s in keyring.signers.items()
+        ))
+        everything = digest(
+            "award", fingerprint, package, keys_dir, signers, theme_key,
+            digests.of("site.yaml"), repr(catalog.config),
+        )
+        issuers = {
+            slug: digest(everything, digests.of(issuer.source.path),
+                         digests.of(issuer.image.path) if issuer.image else "")
+            for slug, issuer in catalog.issuers.items()
+        }
+        badges = {
+            slug: digest(issuers[badge.issuer.slug], digests.of(badge.source.path),
+                         digests.of(badge.image.path))
+            for slug, badge in catalog.badges.items()
+        }
+        return cls(everything=everything, theme=theme_key, badges=badges, digests=digests)
+
+    def award(
+        self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes
+    ) -> str:
+        """The key of an award: its badge's, its file's and evidence files' digests, its index."""
+        badge = self.badges.get(summary.badge.slug)
+        table = indexes.by_issuer.get(summary.badge.issuer.slug, {})
+        if badge is None or summary.id not in table:
+            return ""
+        return digest(
+            badge, self.digests.of(rel), *(self.digests.of(e) for e in evidence),
+            str(table[summary.id]),
+        )
