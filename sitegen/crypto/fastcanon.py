@@ -1,320 +1,501 @@
-"""Canonicalizing many documents of the same shape fast, with exactly PyLD's output.
+"""Canonicalizing many documents of one shape fast, with exactly PyLD's N-Quads.
 
-Nearly all of PyLD's canonicalization time goes into JSON-LD context processing and
-expansion, which depend on a document's shape (its keys, types and contexts), not on
-its values. So a document is split into a *skeleton* (the shape) and its string
-values; the skeleton is converted to RDF once, with placeholder values, and the
-placeholders are traced to where they land in the quads. Every later document of
-that shape only fills its values into the traced positions, and PyLD's own RDFC-1.0
-(``URDNA2015``) canonicalizes the result, so the N-Quads text is PyLD's by
-construction.
+Nearly all of PyLD's canonicalization time is JSON-LD context processing and expansion,
+which depend on a document's *shape* (keys, types, contexts), not on its string values.
+A document is split into a skeleton (everything but its string values; the cache key)
+and its values. For a new shape, PyLD's own ``normalize`` runs once on the skeleton with
+a placeholder in each value's place, and the placeholders are looked up in its expansion:
 
-A value whose placement depends on the value itself (a term expanded against
-``@vocab``, a relative IRI, a JSON literal…) is detected when the template is made
-(its placeholder does not land verbatim) and becomes part of the shape. Anything the
-traced template cannot prove identical falls back to the plain PyLD path. The tests
-compare both paths over many generated credentials.
+* a *plain* slot's placeholder appears only whole, as an ``@value`` (not a JSON literal
+  nor an ``xsd:double``, which PyLD rewrites) or, for a value shaped like an absolute IRI,
+  as an ``@id``. Expansion copies such a value without reading it, provided an IRI is
+  not read as a term or compact IRI: :meth:`Canonicalizer._fits` checks that per value;
+* any other slot is *sensitive* (an ``@vocab`` term like ``assertionMethod``, a relative
+  reference…): its real value joins the cache key and the template is traced again.
+
+So PyLD's expansion of a document is its template's expansion with the values put back.
+From there, a document either fills the template's quads and runs PyLD's ``URDNA2015``,
+or hands the filled expansion to PyLD's own ``to_rdf`` + ``URDNA2015``. Filling quads skips
+PyLD's node map, which merges nodes that share an id and drops values it compares equal;
+that only matters when two filled quads coincide, so such documents take the second way,
+as do templates with ``@index``, ``@graph``, ``@reverse``, ``@included``, JSON literals
+or floating-point numbers. Any doubt (a value that does not fit, a PyLD error) means
+the plain PyLD path. Each template's first document is also compared with that path.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import secrets
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from sitegen.crypto.loader import DocumentLoader
+from sitegen.crypto.proof import (
+    _IRI_FORBIDDEN,
+    _UNSTABLE_TEXT,
+    ProofError,
+    _plain,
+    canonicalize,
+    check_safe_mode,
+)
 
-_IRI = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(\S*)")
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_UNSTABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_MARK = "x-sitegen-slot"
-_FOUND = re.compile(_MARK + r"[-:](\d+)")
+_IRI_SHAPED = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*")
+"""An absolute IRI as PyLD recognizes one (narrower than PyLD's test, never wider)."""
 _TYPE_KEYS = frozenset({"type", "@type"})
+_IRI_SLOT, _TEXT_SLOT = "\0iri", "\0text"
+"""Slot markers in a skeleton; no JSON-LD string can be one where a slot can be."""
+_OWN_MARK = "x-sitegen-"
+"""Begins our placeholders and safe mode's undefined-term IRIs: values holding it fall back."""
+_REWRITTEN_TYPES = frozenset({"@json", "http://www.w3.org/2001/XMLSchema#double"})
+"""Literal datatypes whose lexical form PyLD computes from the value."""
+_NODE_MAP_KEYS = frozenset({"@index", "@graph", "@reverse", "@included"})
+_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads"}
 
-# Slot kinds: an absolute IRI may land as an IRI or a literal; other text only as a literal.
-IRI, TEXT = "i", "t"
-
-
-def _placeholder(index: int, kind: str, scheme: str = "urn") -> str:
-    return f"{scheme}:{_MARK}:{index}" if kind == IRI else f"{_MARK}-{index}"
-
-
-@dataclass(slots=True)
-class _Split:
-    skeleton: Any
-    values: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-
-
-def _split(doc: Any) -> _Split:
-    """The document's skeleton (slot numbers in place of string values) and its values."""
-    result = _Split(skeleton=None)
-
-    def walk(node: Any, key: str | None) -> Any:
-        if isinstance(node, dict):
-            return {k: (v if k == "@context" else walk(v, k)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(item, key) for item in node]
-        if isinstance(node, str) and key not in _TYPE_KEYS:
-            index = len(result.values)
-            result.values.append(node)
-            kind = IRI if _IRI.fullmatch(node) else TEXT
-            result.kinds.append(kind)
-            return _Slot(index, kind)
-        return node
-
-    result.skeleton = walk(doc, None)
-    return result
+_Quad = tuple[str, int, str, str, int, str, str, str, str, int, str | None, str | None]
+"""(graph, its slot, subject type, value, slot, predicate type, value, object type, value,
+slot, datatype, language); slot -1 is a constant."""
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    index: int
-    kind: str
+def _replace_slots(node: Any, replace: Callable[[str], Any]) -> Any:
+    """A copy of ``node`` with each slot (a string outside ``@context`` and types) replaced,
+    in document order."""
+    if isinstance(node, dict):
+        return {
+            key: value if key == "@context" or key in _TYPE_KEYS else _replace_slots(value, replace)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_replace_slots(item, replace) for item in node]
+    if isinstance(node, str):
+        return replace(node)
+    return node
 
 
-def _skeleton_key(skeleton: Any) -> str:
-    return json.dumps(skeleton, default=lambda s: f"\0{s.kind}", sort_keys=False,
-                      ensure_ascii=False, separators=(",", ":"))
+def _split(doc: dict[str, Any]) -> tuple[str, list[str]]:
+    """The skeleton of ``doc`` as JSON text (a slot marker per value) and its values."""
+    values: list[str] = []
+
+    def take(value: str) -> str:
+        values.append(value)
+        return _IRI_SLOT if _IRI_SHAPED.fullmatch(value) else _TEXT_SLOT
+
+    skeleton = _replace_slots(doc, take)
+    return json.dumps(skeleton, ensure_ascii=False, separators=(",", ":")), values
 
 
-def _fill(skeleton: Any, value_of: Any) -> Any:
-    if isinstance(skeleton, _Slot):
-        return value_of(skeleton)
-    if isinstance(skeleton, dict):
-        return {k: _fill(v, value_of) for k, v in skeleton.items()}
-    if isinstance(skeleton, list):
-        return [_fill(item, value_of) for item in skeleton]
-    return skeleton
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Template:
-    """Quads of one shape, with the positions where each slot's value goes."""
+    """PyLD's work on one shape, with the places where each plain slot's value goes."""
 
-    quads: list[tuple[str, dict[str, dict[str, Any]]]]
-    """(graph name, triple) as PyLD's ``to_rdf`` gives them, placeholders included."""
-    positions: list[tuple[int, str, int]]
-    """(quad number, component, slot): the component's ``value`` is the slot's value."""
-    iri_slots: frozenset[int]
-    sensitive: frozenset[int]
-    """Slots whose real values were traced (they are part of the template's key)."""
-    safe_schemes: set[str] = field(default_factory=set)
-    unsafe_schemes: set[str] = field(default_factory=set)
+    document: dict[str, Any]
+    """The document PyLD saw: placeholders in plain slots, sensitive slots' real values."""
+    expanded: str
+    """PyLD's expansion of ``document``, as JSON."""
+    places: tuple[tuple[tuple[str | int, ...], int], ...]
+    """(path in ``expanded``, slot) for each placeholder."""
+    quads: tuple[_Quad, ...] | None
+    """PyLD's quads of ``document``; None when only PyLD's node map may place values."""
+    iri_slots: tuple[int, ...]
+    """Slots placed as ``@id``: their values must be absolute IRIs that expand to themselves."""
+    plain_slots: tuple[int, ...]
+    terms: frozenset[str]
+    """Every term the document's contexts may define (a superset)."""
 
 
-class _Unplaceable(Exception):
-    """Some slots' values decide where they land: they must be part of the shape."""
+@dataclass(slots=True)
+class _Entry:
+    """A cached template and what was learned using it."""
 
-    def __init__(self, slots: set[int]) -> None:
-        super().__init__(slots)
-        self.slots = slots
+    template: _Template
+    verified: bool = False
+    safe: bool | None = None
+    broken: bool = False
+
+
+class _Traced(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """PyLD's own ``normalize``, keeping a copy of its expansion and of its RDF dataset."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expanded = ""
+        self.dataset: dict[str, list[dict[str, Any]]] = {}
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        result = super().expand(input_, options)
+        self.expanded = json.dumps(result)
+        return result
+
+    def to_rdf(self, input_: Any, options: Any) -> Any:
+        dataset = super().to_rdf(input_, options)
+        self.dataset = copy.deepcopy(dataset)  # URDNA2015 relabels blank nodes in place
+        return dataset
+
+
+class _Expanded(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """PyLD's own ``normalize`` of a document whose expansion is already known."""
+
+    def __init__(self, expanded: Any) -> None:
+        super().__init__()
+        self._expanded = expanded
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        return self._expanded
+
+
+def _remember(cache: OrderedDict[_Key, _Value], key: _Key, value: _Value, size: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 class Canonicalizer:
-    """RDFC-1.0 canonical N-Quads like :func:`sitegen.crypto.proof.canonicalize`, faster for
-    documents that share a shape. One per process: it keeps a cache of templates."""
+    """RDFC-1.0 N-Quads equal to :func:`~sitegen.crypto.proof.canonicalize`'s, fast for
+    documents that share a shape (the credentials of one badge).
+
+    Bound to one loader; keeps a bounded cache of templates, so make one per process
+    and do not share it between threads. The counters say how documents were served.
+    """
 
     def __init__(self, loader: DocumentLoader, *, max_templates: int = 256) -> None:
         self.loader = loader
         self.max_templates = max_templates
-        self._sensitive: dict[str, frozenset[int]] = {}
-        self._templates: OrderedDict[tuple[str, tuple[tuple[int, str], ...]], _Template] = (
-            OrderedDict()
-        )
-        self.hits = 0
-        self.misses = 0
-        self.fallbacks = 0
+        self.templates_made = 0
+        """Shapes (with their sensitive values) traced through PyLD."""
+        self.template_hits = 0
+        """Documents canonicalized from a template."""
+        self.node_map_fills = 0
+        """Of those, documents whose filled expansion went through PyLD's ``to_rdf``."""
+        self.fallbacks_to_pyld = 0
+        """Documents handed to the plain PyLD path."""
+        self.self_check_failures = 0
+        """Templates whose first document disagreed with PyLD (then never used): a bug."""
+        # Random, so that no document or context can contain a placeholder by chance.
+        self._mark = f"{_OWN_MARK}slot-{secrets.token_hex(6)}"
+        self._slot_in = re.compile(re.escape(self._mark) + r"[-:](\d+)")
+        self._shapes: OrderedDict[str, frozenset[int] | None] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, tuple[str, ...]], _Entry | None] = OrderedDict()
+        self._context_terms: dict[str, frozenset[str]] = {}
 
-    def canonicalize(self, doc: Mapping[str, Any]) -> str:
-        """Canonical N-Quads of ``doc``, after the safe-mode check (:class:`ProofError`)."""
-        from sitegen.crypto.proof import _plain, canonicalize, check_safe_mode
-
+    def canonicalize(self, doc: Mapping[str, Any], *, safe: bool = False) -> str:
+        """Canonical N-Quads of ``doc``; with ``safe``, first refuse what
+        :func:`~sitegen.crypto.proof.check_safe_mode` refuses (:class:`ProofError`)."""
         plain = _plain(doc)
-        split = _split(plain)
-        key = _skeleton_key(split.skeleton)
-        template = self._template_for(key, split)
-        quads = None if template is None else self._filled(template, split)
-        if quads is None:
-            self.fallbacks += 1
-            check_safe_mode(plain, self.loader)
-            return canonicalize(plain, self.loader)
-        dataset: dict[str, list[dict[str, Any]]] = {}
-        seen: set[tuple[Any, ...]] = set()
-        for graph, triple in quads:
-            identity = (graph, *(
-                (c["type"], c["value"], c.get("datatype"), c.get("language"))
-                for c in (triple["subject"], triple["predicate"], triple["object"])
-            ))
-            if identity not in seen:  # an RDF dataset is a set: nodes with one id merge
-                seen.add(identity)
-                dataset.setdefault(graph, []).append(triple)
-        options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
-        return str(jsonld.URDNA2015().main(dataset, options))
+        nquads = self._fast(plain, safe=safe)
+        if nquads is None:
+            self.fallbacks_to_pyld += 1
+            if safe:
+                check_safe_mode(plain, self.loader)
+            nquads = canonicalize(plain, self.loader)
+        return nquads
 
-    def _template_for(self, key: str, split: _Split) -> _Template | None:
-        sensitive = self._sensitive.get(key)
-        if sensitive is None:
-            sensitive = self._find_sensitive(split)
-            if sensitive is None:
-                return None
-            self._sensitive[key] = sensitive
-        full_key = (key, tuple((i, split.values[i]) for i in sorted(sensitive)))
-        template = self._templates.get(full_key)
-        if template is not None:
-            self.hits += 1
-            self._templates.move_to_end(full_key)
-            return template
-        self.misses += 1
-        try:
-            template = self._make(split, sensitive)
-        except _Unplaceable:
+    def check_safe(self, doc: Mapping[str, Any]) -> None:
+        """Refuse what :func:`~sitegen.crypto.proof.check_safe_mode` refuses, with its
+        messages; once per template when the document's values fit it."""
+        plain = _plain(doc)
+        entry, values = self._entry(plain)
+        if entry is None or not self._fits(entry.template, values) or not self._is_safe(entry):
+            self.fallbacks_to_pyld += 1
+            check_safe_mode(plain, self.loader)
+
+    def _fast(self, plain: dict[str, Any], *, safe: bool) -> str | None:
+        entry, values = self._entry(plain)
+        if entry is None or not self._fits(entry.template, values):
             return None
-        self._templates[full_key] = template
-        if len(self._templates) > self.max_templates:
-            self._templates.popitem(last=False)
+        if safe and not self._is_safe(entry):
+            return None  # the plain path raises with the document's own values
+        try:
+            nquads = self._fill(entry.template, values)
+        except Exception:  # noqa: BLE001 - the plain path gives the document's own error
+            return None
+        if not entry.verified:
+            try:
+                expected: str | None = canonicalize(plain, self.loader)
+            except Exception:  # noqa: BLE001 - not a success then: fall back, it says why
+                expected = None
+            if nquads != expected:
+                self.self_check_failures += 1
+                entry.broken = True
+                return None
+            entry.verified = True
+        self.template_hits += 1
+        return nquads
+
+    def _entry(self, plain: dict[str, Any]) -> tuple[_Entry | None, list[str]]:
+        """The template for the document's shape and sensitive values (made if new)."""
+        shape, values = _split(plain)
+        if shape in self._shapes:
+            self._shapes.move_to_end(shape)
+            sensitive = self._shapes[shape]
+        else:
+            sensitive = self._learn(plain, shape, values)
+            _remember(self._shapes, shape, sensitive, self.max_templates)
+        if sensitive is None:
+            return None, values
+        key = (shape, tuple(values[i] for i in sorted(sensitive)))
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            entry = self._entries[key]
+        else:
+            # Sensitive values could misplace other slots in theory: then no template.
+            template = self._trace(plain, values, sensitive)
+            entry = _Entry(template) if isinstance(template, _Template) else None
+            _remember(self._entries, key, entry, self.max_templates)
+        return (None if entry is None or entry.broken else entry), values
+
+    def _learn(self, plain: dict[str, Any], shape: str, values: list[str]) -> frozenset[int] | None:
+        """The shape's sensitive slots (None if PyLD fails); its template if it has none."""
+        template = self._trace(plain, values, frozenset())
+        if isinstance(template, _Template):
+            _remember(self._entries, (shape, ()), _Entry(template), self.max_templates)
+            return frozenset()
         return template
 
-    def _find_sensitive(self, split: _Split) -> frozenset[int] | None:
-        """The slots whose values decide their own placement (found by tracing placeholders)."""
-        sensitive: set[int] = set()
-        for _ in range(4):
-            try:
-                self._make(split, frozenset(sensitive))
-            except _Unplaceable as error:
-                if error.slots <= sensitive:
-                    return None
-                sensitive |= error.slots
-                continue
-            except Exception:  # noqa: BLE001 - PyLD's errors: let the plain path report them
-                return None
-            return frozenset(sensitive)
-        return None
+    def _trace(
+        self, plain: dict[str, Any], values: list[str], sensitive: frozenset[int]
+    ) -> _Template | frozenset[int] | None:
+        """Run PyLD on the shape: its template, else the misplaced slots, or None if PyLD
+        fails (the plain path will say why)."""
+        placeholders: dict[str, int] = {}
+        count = iter(range(len(values)))
 
-    def _make(self, split: _Split, sensitive: frozenset[int]) -> _Template:
-        """Trace placeholders through PyLD's ``to_rdf``; the real values of ``sensitive``."""
-        from sitegen.crypto.proof import ProofError, check_safe_mode
+        def place(value: str) -> str:
+            slot = next(count)
+            if slot in sensitive:
+                return value
+            # Same shape as the value: a text placeholder has no colon, an IRI's is absolute.
+            if _IRI_SHAPED.fullmatch(value):
+                placeholder = f"urn:{self._mark}:{slot}"
+            else:
+                placeholder = f"{self._mark}-{slot}"
+            placeholders[placeholder] = slot
+            return placeholder
 
-        def value_of(slot: _Slot) -> str:
-            if slot.index in sensitive:
-                return split.values[slot.index]
-            return _placeholder(slot.index, slot.kind)
-
-        doc = _fill(split.skeleton, value_of)
-        quads = self._to_quads(doc)
-        placeholders = {
-            _placeholder(i, kind): i for i, kind in enumerate(split.kinds) if i not in sensitive
-        }
-        positions, misplaced = _trace(quads, placeholders, split.kinds)
-        placed = {slot for _, _, slot in positions}
-        misplaced |= set(placeholders.values()) - placed
+        document = _replace_slots(plain, place)
+        traced = _Traced()
+        try:
+            traced.normalize(document, {**_OPTIONS, "documentLoader": self.loader})
+            terms = self._terms(document)
+        except Exception:  # noqa: BLE001 - PyLD also crashes on some invalid JSON-LD
+            return None  # the plain path gives the document's own error
+        expanded = json.loads(traced.expanded)
+        places: list[tuple[tuple[str | int, ...], int]] = []
+        misplaced: set[int] = set()
+        needs_node_map = self._locate(expanded, (), placeholders, places, misplaced)
+        misplaced |= set(placeholders.values()) - {slot for _, slot in places}
         if misplaced:
-            raise _Unplaceable(misplaced)
-        # Once per template: what safe mode checks of values (relative or undefined IRIs)
-        # is only where values are traced as themselves, and those are checked in _filled.
-        try:
-            check_safe_mode(doc, self.loader)
-        except ProofError as error:
-            raise _Unplaceable(set()) from error  # the plain path raises it with real values
-        iri_slots = frozenset(i for i in placed if split.kinds[i] == IRI)
+            return frozenset(misplaced)
+        quads = None if needs_node_map else self._quads(traced.dataset, placeholders)
+        iri_slots = {slot for path, slot in places if path[-1] == "@id"}
+        self.templates_made += 1
         return _Template(
-            quads=quads, positions=positions, iri_slots=iri_slots, sensitive=sensitive
+            document=document,
+            expanded=traced.expanded,
+            places=tuple(places),
+            quads=quads,
+            iri_slots=tuple(sorted(iri_slots)),
+            plain_slots=tuple(sorted(set(placeholders.values()))),
+            terms=terms,
         )
 
-    def _to_quads(self, doc: Any) -> list[tuple[str, dict[str, dict[str, Any]]]]:
-        dataset = jsonld.to_rdf(
-            doc, {"documentLoader": self.loader, "produceGeneralizedRdf": False}
-        )
-        return [(graph, triple) for graph, triples in dataset.items() for triple in triples]
-
-    def _filled(
-        self, template: _Template, split: _Split
-    ) -> list[tuple[str, dict[str, dict[str, Any]]]] | None:
-        """Fresh quads with the document's values, or None if a value is not safe to place."""
-        values = split.values
-        for index in template.iri_slots:
-            if not self._is_plain_iri(template, split, values[index]):
-                return None
-        for index, kind in enumerate(split.kinds):
-            if kind == TEXT and _UNSTABLE_TEXT.search(values[index]):
-                return None
-        quads = [
-            (graph, {name: dict(component) for name, component in triple.items()})
-            for graph, triple in template.quads
-        ]
-        for number, component, slot in template.positions:
-            quads[number][1][component]["value"] = values[slot]
-        return quads
-
-    def _is_plain_iri(self, template: _Template, split: _Split, value: str) -> bool:
-        """True when PyLD keeps ``value`` as it is wherever the template puts an IRI."""
-        match = _IRI.fullmatch(value)
-        if match is None or _IRI_FORBIDDEN.search(value):
-            return False
-        scheme, rest = match.group(1), match.group(2)
-        if rest.startswith("//"):
-            return True  # JSON-LD never reads "scheme://…" as a compact IRI
-        if scheme in template.safe_schemes:
-            return True
-        if scheme in template.unsafe_schemes:
-            return False
-        safe = self._probe_scheme(template, split, scheme)
-        (template.safe_schemes if safe else template.unsafe_schemes).add(scheme)
-        return safe
-
-    def _probe_scheme(self, template: _Template, split: _Split, scheme: str) -> bool:
-        """Trace placeholders written with ``scheme``: a term of that name would expand them."""
-        def value_of(slot: _Slot) -> str:
-            if slot.index in template.sensitive:
-                return split.values[slot.index]
-            if slot.index in template.iri_slots:
-                return _placeholder(slot.index, IRI, scheme)
-            return _placeholder(slot.index, slot.kind)
-
-        probes = {
-            _placeholder(i, IRI, scheme) if i in template.iri_slots else _placeholder(i, kind): i
-            for i, kind in enumerate(split.kinds) if i not in template.sensitive
-        }
-        try:
-            quads = self._to_quads(_fill(split.skeleton, value_of))
-        except Exception:  # noqa: BLE001 - a scheme PyLD chokes on is simply not safe
-            return False
-        positions, misplaced = _trace(quads, probes, split.kinds)
-        return not misplaced and sorted(positions) == sorted(template.positions)
-
-
-def _trace(
-    quads: list[tuple[str, dict[str, dict[str, Any]]]],
-    placeholders: Mapping[str, int],
-    kinds: list[str],
-) -> tuple[list[tuple[int, str, int]], set[int]]:
-    """Where each placeholder landed, and the slots that landed anywhere but verbatim in a
-    value that may hold them (a literal, or an IRI for IRI slots)."""
-    positions: list[tuple[int, str, int]] = []
-    misplaced: set[int] = set()
-    for number, (graph, triple) in enumerate(quads):
-        if _MARK in graph:
-            misplaced |= _slots_in(graph)
-        for name, component in triple.items():
-            for part, text in component.items():
-                if not isinstance(text, str) or _MARK not in text:
-                    continue
-                slot = placeholders.get(text)
-                allowed = (
-                    slot is not None and part == "value" and name != "predicate"
-                    and (component["type"] == "literal" or kinds[slot] == IRI)
+    def _locate(
+        self,
+        node: Any,
+        path: tuple[str | int, ...],
+        placeholders: Mapping[str, int],
+        places: list[tuple[tuple[str | int, ...], int]],
+        misplaced: set[int],
+    ) -> bool:
+        """Record where placeholders are in an expansion; True if it needs PyLD's node map."""
+        needs_node_map = False
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                needs_node_map |= self._locate(
+                    item, (*path, index), placeholders, places, misplaced
                 )
-                if allowed and slot is not None:
-                    positions.append((number, name, slot))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                # Node-map dedup compares 1 with 1.0 and JSON literals as equal, unlike RDF.
+                needs_node_map |= (
+                    key in _NODE_MAP_KEYS or isinstance(value, float) or value == "@json"
+                )
+                misplaced.update(int(n) for n in self._slot_in.findall(key))
+                slot = placeholders.get(value) if isinstance(value, str) else None
+                if slot is None:
+                    needs_node_map |= self._locate(
+                        value, (*path, key), placeholders, places, misplaced
+                    )
+                elif (key == "@value" and node.get("@type") not in _REWRITTEN_TYPES) or (
+                    key == "@id" and value.startswith("urn:")  # an IRI slot's placeholder
+                ):
+                    places.append(((*path, key), slot))
                 else:
-                    misplaced |= _slots_in(text)
-    return positions, misplaced
+                    misplaced.add(slot)
+        elif isinstance(node, str):
+            misplaced.update(int(n) for n in self._slot_in.findall(node))
+        return needs_node_map
 
+    def _quads(
+        self, dataset: dict[str, list[dict[str, Any]]], placeholders: Mapping[str, int]
+    ) -> tuple[_Quad, ...] | None:
+        """The dataset as quad patterns; None if a placeholder is anywhere but a whole value."""
+        quads: list[_Quad] = []
+        for graph, triples in dataset.items():
+            for triple in triples:
+                s, p, o = triple["subject"], triple["predicate"], triple["object"]
+                g_slot, s_slot = placeholders.get(graph, -1), placeholders.get(s["value"], -1)
+                o_slot = placeholders.get(o["value"], -1)
+                datatype, language = o.get("datatype"), o.get("language")
+                texts = [p["value"], datatype or "", language or ""]
+                texts += [
+                    text
+                    for text, slot in ((graph, g_slot), (s["value"], s_slot), (o["value"], o_slot))
+                    if slot < 0
+                ]
+                if any(self._mark in text for text in texts):
+                    return None
+                quads.append(
+                    (
+                        graph,
+                        g_slot,
+                        s["type"],
+                        s["value"],
+                        s_slot,
+                        p["type"],
+                        p["value"],
+                        o["type"],
+                        o["value"],
+                        o_slot,
+                        datatype,
+                        language,
+                    )
+                )
+        if len(set(quads)) != len(quads):
+            return None  # PyLD kept two equal quads: only its node map says when
+        return tuple(quads)
 
-def _slots_in(text: str) -> set[int]:
-    return {int(m.group(1)) for m in _FOUND.finditer(text)}
+    def _terms(self, document: Any) -> frozenset[str]:
+        """Every key of every context the document uses or imports, scoped ones included."""
+        terms: set[str] = set()
+
+        def reference(node: Any) -> None:  # the value of @context or @import
+            if isinstance(node, list):
+                for item in node:
+                    reference(item)
+            elif isinstance(node, str):
+                terms.update(self._url_terms(node))
+            elif isinstance(node, dict):
+                definitions(node)
+
+        def definitions(node: dict[str, Any]) -> None:  # a context, or a term's definition
+            for key, value in node.items():
+                terms.add(key)
+                if key in ("@context", "@import"):
+                    reference(value)
+                elif isinstance(value, dict):
+                    definitions(value)
+
+        def outside(node: Any) -> None:  # the document, or a loaded context's document
+            if isinstance(node, list):
+                for item in node:
+                    outside(item)
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "@context":
+                        reference(value)
+                    else:
+                        outside(value)
+
+        outside(document)
+        return frozenset(terms)
+
+    def _url_terms(self, url: str) -> frozenset[str]:
+        terms = self._context_terms.get(url)
+        if terms is None:
+            self._context_terms[url] = frozenset()  # a context that imports itself ends here
+            terms = self._terms(self.loader(url, {})["document"])
+            self._context_terms[url] = terms
+        return terms
+
+    def _fits(self, template: _Template, values: list[str]) -> bool:
+        """True when expansion copies each value as it copied its placeholder."""
+        for slot in template.plain_slots:
+            if _UNSTABLE_TEXT.search(values[slot]):
+                return False
+        terms = template.terms
+        for slot in template.iri_slots:
+            value = values[slot]  # an absolute IRI, like its placeholder
+            scheme, _, rest = value.partition(":")
+            if (
+                value in terms
+                or (scheme in terms and not rest.startswith("//"))
+                or _IRI_FORBIDDEN.search(value)
+                or _OWN_MARK in value
+            ):
+                return False
+        return True
+
+    def _is_safe(self, entry: _Entry) -> bool:
+        """Safe mode's verdict on the template; the values were checked by :meth:`_fits`."""
+        if entry.safe is None:
+            try:
+                check_safe_mode(entry.template.document, self.loader)
+                entry.safe = True
+            except ProofError:
+                entry.safe = False
+        return entry.safe
+
+    def _fill(self, template: _Template, values: list[str]) -> str:
+        if template.quads is not None:
+            dataset = self._filled_quads(template.quads, values)
+            if dataset is not None:
+                return str(URDNA2015().main(dataset, _OPTIONS))
+        expanded = json.loads(template.expanded)
+        for path, slot in template.places:
+            node = expanded
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = values[slot]
+        self.node_map_fills += 1
+        options = {**_OPTIONS, "documentLoader": self.loader}
+        return str(_Expanded(expanded).normalize({}, options))
+
+    @staticmethod
+    def _filled_quads(
+        quads: tuple[_Quad, ...], values: list[str]
+    ) -> dict[str, list[dict[str, Any]]] | None:
+        """PyLD's dataset for these values, or None if two quads coincide (PyLD's node map
+        may merge them)."""
+        dataset: dict[str, list[dict[str, Any]]] = {}
+        seen: set[tuple[Any, ...]] = set()
+        for graph, g, s_type, s, s_slot, p_type, p, o_type, o, o_slot, datatype, language in quads:
+            if g >= 0:
+                graph = values[g]
+            if s_slot >= 0:
+                s = values[s_slot]
+            if o_slot >= 0:
+                o = values[o_slot]
+            seen.add((graph, s_type, s, p_type, p, o_type, o, datatype, language))
+            obj = {"type": o_type, "value": o}
+            if datatype is not None:
+                obj["datatype"] = datatype
+            if language is not None:
+                obj["language"] = language
+            dataset.setdefault(graph, []).append(
+                {
+                    "subject": {"type": s_type, "value": s},
+                    "predicate": {"type": p_type, "value": p},
+                    "object": obj,
+                }
+            )
+        return dataset if len(seen) == len(quads) else None
