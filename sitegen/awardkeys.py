@@ -26,11 +26,9 @@ def package_dirs() -> tuple[Path, ...]:
 class AwardKeys:
     """The digests that tell whether an award must be made again."""
 
-    everything: str
-    """Settings, theme, sitegen itself and keys: a change remakes every award."""
-    theme: str
     badges: Mapping[str, str]
-    """Per badge: its file and image, and its issuer's."""
+    """Per badge: its file and image, its issuer's, and everything every award depends
+    on (settings, theme, sitegen itself, keys)."""
     digests: InputDigests
 
     @classmethod
@@ -58,7 +56,7 @@ class AwardKeys:
                          digests.of(badge.image.path))
             for slug, badge in catalog.badges.items()
         }
-        return cls(everything=everything, theme=theme_key, badges=badges, digests=digests)
+        return cls(badges=badges, digests=digests)
 
     def award(
         self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.content import Repository, SourceDocument, read_document
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
@@ -18,6 +18,9 @@ from sitegen.model import AwardSummary
 from sitegen.output import replace_folders, write_files
 from sitegen.parallel import run_chunks
 from sitegen.resolve import Catalog, resolve_award
+
+if TYPE_CHECKING:  # produce imports the signing and rendering machinery: only when making
+    from sitegen.produce import Maker
 
 
 def declared_id(doc: SourceDocument) -> str:
@@ -81,8 +84,7 @@ def _validate_chunk(
 class AwardWorker:
     """What a process that makes awards holds."""
 
-    maker: Any
-    """A :class:`sitegen.produce.Maker`."""
+    maker: Maker
     catalog: Catalog
     root: Path
     fresh: bool

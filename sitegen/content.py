@@ -87,6 +87,11 @@ class Repository:
         return (self.root / relpath).read_bytes()
 
 
+def is_content_name(name: str) -> bool:
+    """True for the file name of a content document (YAML, not hidden)."""
+    return name.endswith(YAML_SUFFIXES) and not name.startswith(".")
+
+
 def list_content_files(repo: Repository, kinds: tuple[Kind, ...]) -> list[tuple[Kind, str]]:
     """Every content file of these kinds, by site-relative path, in a stable order."""
     found: list[tuple[Kind, str]] = []
@@ -96,7 +101,7 @@ def list_content_files(repo: Repository, kinds: tuple[Kind, ...]) -> list[tuple[
             continue
         pattern = "**/*" if recursive else "*"
         for path in sorted(directory.glob(pattern)):
-            if path.suffix not in YAML_SUFFIXES or path.name.startswith("."):
+            if not is_content_name(path.name):
                 continue
             if path.is_symlink() or path.is_file():
                 found.append((kind, repo.relative(path)))

@@ -78,11 +78,15 @@ class Maker:
     def sign(self, issuer: Issuer, document: dict[str, Any], created: str) -> bytes:
         """The document with its Data Integrity proof, as published JSON."""
         signer = self.workshop.keyring.signers[issuer.slug]
-        method = f"{self.urls.did(issuer)}#{signer.fragment}"
         return to_json_bytes(create_proof(
-            document, signer.key, verification_method=method, created=created,
+            document, signer.key, verification_method=self.key_id(issuer), created=created,
             loader=self.loader, canonicalizer=self.canonicalizer,
         ))
+
+    def key_id(self, issuer: Issuer) -> str:
+        """The DID URL of the key the issuer signs with (proof method and JWT ``kid``)."""
+        signer = self.workshop.keyring.signers[issuer.slug]
+        return f"{self.urls.did(issuer)}#{signer.fragment}"
 
     def award_folders(self, award_id: str) -> list[str]:
         """The folders that hold every file of an award, one per language."""
@@ -103,10 +107,8 @@ class Maker:
         credential = ob3.to_credential(award, urls, tr, status=status)
         signed = self.sign(issuer, credential, ob3.date_time(award.issued))
         files[urls.credential(award)] = signed
-        signer = self.workshop.keyring.signers[issuer.slug]
-        kid = f"{urls.did(issuer)}#{signer.fragment}"
         files[urls.credential_jwt(award)] = encode_vc_jwt(
-            credential, signer.key, kid=kid
+            credential, self.workshop.keyring.signers[issuer.slug].key, kid=self.key_id(issuer)
         ).encode("ascii")
         text, signed_text = assertion.decode("utf-8"), signed.decode("utf-8")
         files[urls.baked_png(award)] = bake_png(bake_png(image.png, text, OB2), signed_text, OB3)

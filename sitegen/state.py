@@ -58,7 +58,7 @@ def _scan(path: Path, key: str, found: dict[str, FileStat]) -> None:
     except OSError:
         return
     if not path.is_dir():
-        found[key] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        found[key] = _file_stat(info)
         return
     stack = [(os.fspath(path), key)]
     while stack:
@@ -78,7 +78,16 @@ def _scan(path: Path, key: str, found: dict[str, FileStat]) -> None:
                 info = entry.stat()
             except OSError:
                 continue
-            found[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+            found[rel] = _file_stat(info)
+
+
+def stat_of(path: Path) -> FileStat:
+    """The recorded stat of one file."""
+    return _file_stat(path.stat())
+
+
+def _file_stat(info: os.stat_result) -> FileStat:
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def quick_fingerprint(

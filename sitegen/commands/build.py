@@ -30,9 +30,9 @@ from sitegen.awardkeys import AwardKeys, package_dirs
 from sitegen.batches import AwardWorker, declared_id, make_awards, validate_awards
 from sitegen.config import resolve_config
 from sitegen.content import (
-    YAML_SUFFIXES,
     Repository,
     SourceDocument,
+    is_content_name,
     read_document,
     read_documents,
     read_site_file,
@@ -71,6 +71,7 @@ from sitegen.state import (
     read_state,
     recorded_result,
     scan_inputs,
+    stat_of,
     state_path,
     write_state,
 )
@@ -213,8 +214,8 @@ def build_site(
     theme = read_theme(source, config.theme)
     previous = decode_state(data, catalog.badges) if data is not None else None
     digests = InputDigests(source, inputs, previous.digests if previous else {})
-    keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=tree_digest(
-        theme.dirs))
+    theme_key = tree_digest(theme.dirs)
+    keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
 
     # Stage 3: award files, skipping those whose key is the recorded one.
     lock_node, locked = _read_lock(source, diags)
@@ -274,8 +275,10 @@ def build_site(
         for award_id, (rel, summary, _) in sorted(summaries.items())
         if fresh or award_id not in unchanged
     ]
-    workshop = Workshop(site=skeleton, repo=repo, images=images, theme=theme,
-                        theme_key=keys.theme, keyring=keyring)
+    # One maker (templates, translations, signing templates) for this process and, by
+    # inheritance, for the workers forked from it.
+    maker = Maker(Workshop(site=skeleton, repo=repo, images=images, theme=theme,
+                           theme_key=theme_key, keyring=keyring))
     sizes: dict[str, tuple[int, int]] = {
         kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
         for rel in kept if kept[rel].summary.id in unchanged
@@ -284,7 +287,7 @@ def build_site(
         forget_state(record_path)  # from here the output changes; a record would be stale
     with open_output(out_dir, fresh=fresh) as root:
         for results in run_chunks(
-            lambda: AwardWorker(Maker(workshop), catalog, root, fresh), make_awards, to_make,
+            lambda: AwardWorker(maker, catalog, root, fresh), make_awards, to_make,
             workers=workers,
         ):
             for award_id, count, size in results:
@@ -293,7 +296,6 @@ def build_site(
                     progress(len(sizes) - len(unchanged), len(to_make))
 
         # Stage 6: everything around the awards.
-        maker = Maker(workshop)
         shared = maker.site_files(awards, indexes, memo)
         if fresh:
             write_files(root, shared)
@@ -311,7 +313,7 @@ def build_site(
     # Stage 7: the record for next time.
     if indexes != locked:
         write_lock(source, indexes)
-        inputs = {**inputs, **_stat_of(source, LOCK_FILE)}
+        inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
     records = {
         award_id: AwardRecord(
             file=rel, summary=summary, evidence=evidence,
@@ -345,15 +347,9 @@ def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
     folder = "content/awards/"
     found = [
         rel for rel in inputs
-        if rel.startswith(folder) and rel.endswith(YAML_SUFFIXES)
-        and not rel.rsplit("/", 1)[-1].startswith(".")
+        if rel.startswith(folder) and is_content_name(rel.rsplit("/", 1)[-1])
     ]
     return sorted(found, key=lambda rel: rel.split("/"))
-
-
-def _stat_of(source: Path, rel: str) -> dict[str, FileStat]:
-    info = (source / rel).stat()
-    return {rel: (info.st_size, info.st_mtime_ns, info.st_ino)}
 
 
 def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
