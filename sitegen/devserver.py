@@ -32,12 +32,20 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)
             return
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        body = self.not_found_body(page.read_bytes())
+        self.send_body(404, "text/html; charset=utf-8", body, head=self.command == "HEAD")
+
+    def not_found_body(self, page: bytes) -> bytes:
+        """The 404 page as served (subclasses add to it)."""
+        return page
+
+    def send_body(self, code: int, content_type: str, body: bytes, *, head: bool) -> None:
+        """A complete response with ``body`` (left out for HEAD requests)."""
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if not head:
             self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:

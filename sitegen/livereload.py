@@ -272,7 +272,9 @@ class LiveReloadHandler(SiteRequestHandler):
                 if body is None:
                     opened = self.send_head()
         if body is not None:
-            self._send(code, "text/html; charset=utf-8", self._with_script(body, status), head)
+            self.send_body(
+                code, "text/html; charset=utf-8", self._with_script(body, status), head=head
+            )
             return
         if opened is not None:
             try:
@@ -281,31 +283,24 @@ class LiveReloadHandler(SiteRequestHandler):
             finally:
                 opened.close()
 
-    def send_error(
-        self, code: int, message: str | None = None, explain: str | None = None
-    ) -> None:
-        """Serve the site's own 404 page, with the reload script."""
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            super().send_error(code, message, explain)
-            return
-        body = self._with_script(page.read_bytes(), self.live.state.current())
-        self._send(404, "text/html; charset=utf-8", body, self.command == "HEAD")
+    def not_found_body(self, page: bytes) -> bytes:
+        """The site's own 404 page, with the reload script."""
+        return self._with_script(page, self.live.state.current())
 
     def _serve_api(self, path: str, query: dict[str, list[str]], *, head: bool) -> None:
         if path == SCRIPT_PATH:
-            self._send(200, "text/javascript; charset=utf-8", client_script(), head)
+            self.send_body(200, "text/javascript; charset=utf-8", client_script(), head=head)
         elif path == STATUS_PATH:
-            self._send(200, "application/json", self.live.state.current().to_json(), head)
+            self.send_body(200, "application/json", self.live.state.current().to_json(), head=head)
         elif path == POLL_PATH:
             try:
                 epoch = int(query.get("epoch", ["-1"])[0])
             except ValueError:
                 epoch = -1
             status = self.live.state.wait_for_change(epoch, self.live.poll_timeout)
-            self._send(200, "application/json", status.to_json(), head)
+            self.send_body(200, "application/json", status.to_json(), head=head)
         else:
-            self._send(404, "text/plain; charset=utf-8", b"not found\n", head)
+            self.send_body(404, "text/plain; charset=utf-8", b"not found\n", head=head)
 
     def _page_path(self, url_path: str) -> Path | None:
         """The HTML file a path serves, or None for other files and redirects."""
@@ -318,14 +313,6 @@ class LiveReloadHandler(SiteRequestHandler):
 
     def _with_script(self, page: bytes, status: BuildStatus) -> bytes:
         return inject_script(page, script_tag(status.epoch)) if self.live.inject else page
-
-    def _send(self, code: int, content_type: str, body: bytes, head: bool) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
 
 
 class LiveServer(http.server.ThreadingHTTPServer):
