@@ -103,16 +103,9 @@ def open_output(
             yield staging
             if not (staging / MARKER).exists():
                 raise ValueError(f"a site must contain {MARKER}")
-            if not out.exists():
-                staging.rename(out)
-            elif _exchange(staging, out):
-                retired = staging  # the old site is now where the new one was written
-            else:
-                out.rename(retired)
-                staging.rename(out)
+            previous = _swap_in(staging, out, retired)
         except BaseException as exc:
-            if staging != retired:
-                shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)  # the swap did not happen
             if retired.exists() and not out.exists():
                 retired.rename(out)
             if isinstance(exc, OSError):
@@ -120,7 +113,24 @@ def open_output(
                     f"cannot write the site to {out_dir}: {exc.strerror or exc}"
                 ) from exc
             raise
-        shutil.rmtree(retired, ignore_errors=True)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+
+
+def _swap_in(new: Path, target: Path, retired: Path) -> Path | None:
+    """Put folder ``new`` at ``target``, in one atomic step where the system allows.
+
+    Returns where the previous ``target`` now is (``new``'s old place after an
+    exchange, else ``retired``), for the caller to delete; None if there was none.
+    """
+    if not target.exists():
+        new.rename(target)
+        return None
+    if _exchange(new, target):
+        return new
+    target.rename(retired)
+    new.rename(target)
+    return retired
 
 
 def check_path(path: str) -> None:
@@ -165,15 +175,9 @@ def replace_folders(root: Path, folders: Sequence[str], files: Mapping[str, byte
         fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
         write_files(fresh, own)
-        if not target.exists():
-            fresh.rename(target)
-        elif _exchange(fresh, target):
-            shutil.rmtree(fresh)  # now the old folder
-        else:
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-            fresh.rename(target)
-            shutil.rmtree(old)
+        previous = _swap_in(fresh, target, target.with_name(f".{target.name}.old-{os.getpid()}"))
+        if previous is not None:
+            shutil.rmtree(previous)
     return changed
 
 
