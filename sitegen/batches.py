@@ -35,12 +35,15 @@ _Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ..
 
 
 def validate_awards(
-    files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None
+    files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None,
+    *, workers: int | None = None,
 ) -> list[_Checked]:
     """Read and validate award files (in parallel when many): for each, its declared id,
     its summary (None if invalid), the evidence files it publishes, and its problems."""
     results: list[_Checked] = []
-    for chunk in run_chunks(lambda: (catalog, repo, now), _validate_chunk, files):
+    for chunk in run_chunks(
+        lambda: (catalog, repo, now), _validate_chunk, files, workers=workers
+    ):
         for declared_id, packed, evidence, problems in chunk:
             summary = None
             if packed is not None:  # link to this process's badge: a copy per award adds up

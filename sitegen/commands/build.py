@@ -186,7 +186,8 @@ def build_site(
 
     New awards get status-list indexes, recorded in the lock file so that they
     never move; ``environ`` supplies signing keys (CI secrets). Without
-    ``cache_dir`` nothing is remembered and every build is a fresh one.
+    ``cache_dir`` nothing is remembered and every build is a fresh one. ``workers``
+    caps the processes that validate and make awards (default: one per core).
     """
     check_output_dir(out_dir, source)
     environ = environ or {}
@@ -231,7 +232,9 @@ def build_site(
             kept[rel] = record
         else:
             changed.append(rel)
-    checked = dict(zip(changed, validate_awards(changed, catalog, repo, now), strict=True))
+    checked = dict(zip(
+        changed, validate_awards(changed, catalog, repo, now, workers=workers), strict=True
+    ))
     summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
     declared_ids: set[str] = set()
     for rel in files:
