@@ -250,6 +250,8 @@ def new_shapes(draw: st.DrawFn, bases: list[dict[str, Any]]) -> dict[str, Any]:
     doc = copy.deepcopy(draw(st.sampled_from(bases)))
     lists = [p for p in paths(doc) if isinstance(get(doc, p), list) and get(doc, p)]
     for path in some(draw, lists, 2):
+        if not all_there(doc, path) or not isinstance(get(doc, path), list) or not get(doc, path):
+            continue  # inside a list the first change emptied or shortened
         items = get(doc, path)
         if draw(st.booleans()):
             del items[draw(st.integers(0, len(items) - 1)) :]  # shorter, maybe empty
