@@ -6,5 +6,11 @@ import json
 
 
 def to_json_bytes(document: object) -> bytes:
-    """UTF-8 JSON, indented, keys in the order given, with a final newline."""
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """UTF-8 JSON without spaces, keys in the order given, with a final newline.
+
+    Published JSON is read by programs (browsers pretty-print it for people), and each
+    award carries its credential three times (the file and two baked images): the
+    indentation alone was a sixth of those bytes.
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
