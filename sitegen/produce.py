@@ -124,9 +124,6 @@ class Maker:
         ).encode("utf-8")
         for language, renderer in self.renderers.items():
             files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
-            files[urls.localized(urls.certificate_page(award), language)] = (
-                renderer.certificate(award)
-            )
         return files
 
     def site_files(

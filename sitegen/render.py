@@ -254,7 +254,7 @@ class Renderer:
         return title
 
     def award(self, award: Award) -> bytes:
-        """An award's verification page."""
+        """An award's verification page, with its printable certificate (shown at #certificate)."""
         view = AwardView.of(award)
         title = self.award_title(award)
         path = self.urls.award_page(award)
@@ -266,21 +266,7 @@ class Renderer:
             "award.html", page, view=view, award=award, badge=award.badge,
             linkedin_url=linkedin_url(award, self.urls, self.tr),
             verifierplus_url=verifierplus_url(award, self.urls),
-        )
-
-    def certificate(self, award: Award) -> bytes:
-        """An award's printable one-page certificate, with a QR code of its verification page."""
-        view = AwardView.of(award)
-        title = self.award_title(award)
-        page = Page(
-            path=self.urls.certificate_page(award),
-            title=self.tr.gettext("Certificate: %(title)s") % {"title": title},
-            description=self.plain(award.badge.description), noindex=True,
-        )
-        url = self.urls.absolute(self.urls.award_page(award))
-        return self.render(
-            "certificate.html", page, view=view, award=award, badge=award.badge,
-            award_url=url, qr_alt=self.qr_title(award),
+            award_url=self.urls.absolute(path), qr_alt=self.qr_title(award),
         )
 
     def qr_title(self, award: Award) -> str:

@@ -48,10 +48,6 @@ class Urls:
         """An award's verification page."""
         return f"awards/{award.id}/index.html"
 
-    def certificate_page(self, award: Award | AwardSummary) -> str:
-        """An award's printable one-page certificate."""
-        return f"awards/{award.id}/certificate/index.html"
-
     def award_folder(self, award_id: str) -> str:
         """The folder that holds every file of one award, and nothing else, in the main language.
 

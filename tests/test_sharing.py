@@ -255,30 +255,41 @@ def test_link_previews_name_the_earner_only_as_consented(site_factory, tmp_path,
 
 
 def render_certificate(root: Path, *, development: bool = False) -> tuple[str, Award]:
+    """The certificate part of the first award's page."""
     site = load_site(root).site
     renderer = Renderer([str(builtin_theme_dir() / "templates")], site,
                         Urls(site.config.base_url), make_translator("fr", [LOCALES]),
                         development=development)
-    return renderer.certificate(site.awards[0]).decode("utf-8"), site.awards[0]
+    page = renderer.award(site.awards[0]).decode("utf-8")
+    return page[page.index('<div class="certificate-view" id="certificate">'):], site.awards[0]
 
 
-def test_certificate_page_holds_the_award_and_a_qr_code_of_its_page(site_factory):
-    page, award = render_certificate(site_factory({
+def test_certificate_holds_the_award_and_a_qr_code_of_its_page(site_factory):
+    view, award = render_certificate(site_factory({
         "content/awards/2024/a1.yaml": NAMED_AWARD.format(display="initial",
                                                           extra="expires: 2026-03-14"),
     }))
-    assert '<meta name="robots" content="noindex, nofollow">' in page
-    assert "<title>Certificat : Ponctuel décerné à Ada L. · Test badges</title>" in page
     for text in ("Atelier Test", "Ponctuel", "Ada L.", "14 mars 2024", "14 mars 2026",
                  credential_code(award), "Ponctualité",
                  '<a class="wrap-anywhere" href="https://badges.example.org/awards/a1/">'):
-        assert text in page, text
-    assert "Lovelace" not in page
+        assert text in view, text
+    assert "Lovelace" not in view
     # The QR code is one file per award, shared by the certificate in every language.
-    assert ('<img src="../qr.svg" alt="QR code de la page où vérifier ce badge : '
-            'https://badges.example.org/awards/a1/" width="160" height="160">') in page
-    assert 'src="../badge.png"' in page
-    assert 'href="../"' in page  # back to the verification page
+    assert ('<img src="qr.svg" alt="QR code de la page où vérifier ce badge : '
+            'https://badges.example.org/awards/a1/" width="160" height="160">') in view
+    assert 'src="badge.png"' in view
+    assert 'href="#main"' in view  # back to the verification page
+
+
+def test_certificate_is_part_of_the_award_page_and_linked_from_its_sharing_panel(site_factory):
+    site = load_site(site_factory()).site
+    renderer = Renderer([str(builtin_theme_dir() / "templates")], site,
+                        Urls(site.config.base_url), make_translator("fr", [LOCALES]))
+    page = renderer.award(site.awards[0]).decode("utf-8")
+    view = page[page.index('<div class="certificate-view" id="certificate">'):]
+    assert view.count("<article") == 1 and "</main>" in view  # the last part of the page
+    assert '<a href="#certificate">' in page[page.index('<section class="share"'):]
+    assert page.count("<h1") == 1  # the certificate's title is a second-level heading
 
 
 def test_certificate_of_an_anonymous_award_says_how_the_earner_is_identified(site_factory):

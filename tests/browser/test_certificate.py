@@ -15,26 +15,14 @@ from sitegen.commands.build import load_site
 from sitegen.i18n import make_translator
 from sitegen.model import Award
 from sitegen.qr import qr_svg
-from sitegen.render import AwardView, Page, Renderer
+from sitegen.render import AwardView, Renderer
 from sitegen.share import render_share_image, share_tagline
-from sitegen.sharing import linkedin_url, verifierplus_url
 from sitegen.theme import read_theme
 from sitegen.urls import Urls
 from tests.browser.conftest import AXE, SCREENSHOTS
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# The sharing panel and the link-preview tags are included by award.html; this page
-# shows them alone, so that they are tested whatever else the award page holds.
-SHARE_PAGE = """\
-{% extends "base.html" %}
-{% block meta %}{% include "partials/social_meta.html" %}{% endblock %}
-{% block main %}
-<h1>{{ badge.name|t }}</h1>
-{% include "partials/share.html" %}
-{% endblock %}
-"""
 
 def longest(text: str, limit: int) -> str:
     """``text`` repeated up to ``limit`` characters: the longest value content may hold."""
@@ -97,10 +85,7 @@ def publish(source: Path, out: Path, base_url: str) -> list[Award]:
     theme = read_theme(source, site.config.theme)
     tr = make_translator(site.config.language, theme.locale_dirs)
     urls = Urls(site.config.base_url)
-    extra = out.parent / f"{out.name}-templates"
-    extra.mkdir(parents=True, exist_ok=True)
-    (extra / "share_test.html").write_text(SHARE_PAGE, encoding="utf-8")
-    renderer = Renderer([str(extra), *theme.template_dirs], site, urls, tr)
+    renderer = Renderer(theme.template_dirs, site, urls, tr)
 
     def write(path: str, data: bytes) -> None:
         target = out / path
@@ -109,6 +94,7 @@ def publish(source: Path, out: Path, base_url: str) -> list[Award]:
 
     for name, path in theme.static_files().items():
         write(urls.static(name), path.read_bytes())
+    write(urls.verify_messages(tr.language), renderer.verify_messages())
     for issuer in site.issuers:
         if issuer.image:
             image = loaded.images[issuer.image.path]
@@ -116,15 +102,9 @@ def publish(source: Path, out: Path, base_url: str) -> list[Award]:
     for award in site.awards:
         image = loaded.images[award.badge.image.path]
         write(urls.baked_png(award), image.png)
-        write(urls.certificate_page(award), renderer.certificate(award))
         write(urls.qr_code(award), qr_svg(urls.absolute(urls.award_page(award)),
                                           title=renderer.qr_title(award)).encode())
-        page = Page(path=urls.award_page(award), title=renderer.text(award.badge.name),
-                    description=renderer.plain(award.badge.description))
-        write(urls.award_page(award), renderer.render(
-            "share_test.html", page, view=AwardView.of(award), award=award, badge=award.badge,
-            linkedin_url=linkedin_url(award, urls, tr), verifierplus_url=verifierplus_url(award, urls),
-        ))
+        write(urls.award_page(award), renderer.award(award))
         write(urls.share_image(award.badge), render_share_image(
             badge_png=image.png, badge_name=renderer.text(award.badge.name),
             issuer_name=renderer.text(award.badge.issuer.name), tagline=share_tagline(tr),
@@ -227,7 +207,7 @@ def test_certificate_prints_on_one_page(example, browser, paper, kind):
     base_url, awards = example
     award = pick(awards, kind)
     page = browser.page()
-    page.goto(base_url + f"awards/{award.id}/certificate/")
+    page.goto(base_url + f"awards/{award.id}/#certificate")
     pdf = page.pdf(format=paper, print_background=True)
     assert count_pdf_pages(pdf) == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -240,7 +220,7 @@ def test_certificate_prints_on_one_page(example, browser, paper, kind):
 def test_certificate_with_longest_content_still_prints_on_one_page(extreme, browser, paper):
     base_url, award = extreme
     page = browser.page()
-    page.goto(base_url + f"awards/{award.id}/certificate/")
+    page.goto(base_url + f"awards/{award.id}/#certificate")
     pdf = page.pdf(format=paper, print_background=True)
     assert count_pdf_pages(pdf) == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -255,7 +235,8 @@ def test_certificate_with_longest_content_still_prints_on_one_page(extreme, brow
     )
     assert overflow <= 0
     frame = page.locator(".certificate").bounding_box()
-    for part in (".certificate-qr", ".certificate-verify-text", "h1", ".certificate-criteria li"):
+    for part in (".certificate-qr", ".certificate-verify-text", ".certificate-title",
+                 ".certificate-criteria li"):
         box = page.locator(part).first.bounding_box()
         assert box["y"] + box["height"] <= frame["y"] + frame["height"], part
     page.screenshot(path=str(SCREENSHOTS / f"certificate-extreme-{paper}-print.png"))
@@ -267,7 +248,7 @@ def test_certificate_qr_code_scans_to_the_award_page(example, browser):
     base_url, awards = example
     award = pick(awards, "named")
     page = browser.page()
-    page.goto(base_url + f"awards/{award.id}/certificate/")
+    page.goto(base_url + f"awards/{award.id}/#certificate")
     shot = page.locator(".certificate-qr").screenshot()
     results = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
     assert [r.text for r in results] == [f"{base_url}awards/{award.id}/"]
@@ -279,7 +260,7 @@ def test_certificate_shows_what_a_reader_needs(example, browser, kind):
     base_url, awards = example
     award = pick(awards, kind)
     page = browser.page()
-    page.goto(base_url + f"awards/{award.id}/certificate/")
+    page.goto(base_url + f"awards/{award.id}/#certificate")
     text = page.locator(".certificate").inner_text()
     assert award.badge.name.get("fr", "fr") in text
     assert award.badge.issuer.name.get("fr", "fr") in text
@@ -305,7 +286,7 @@ def test_certificate_shows_what_a_reader_needs(example, browser, kind):
 def test_certificate_and_sharing_panel_are_accessible(example, browser):
     base_url, awards = example
     award = pick(awards, "expiring")
-    for path in (f"awards/{award.id}/certificate/", f"awards/{award.id}/"):
+    for path in (f"awards/{award.id}/#certificate", f"awards/{award.id}/"):
         page = browser.page(bypass_csp=True)
         page.goto(base_url + path)
         violations = axe_violations(page)

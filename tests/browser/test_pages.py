@@ -20,7 +20,7 @@ PAGES = (
     + [f"issuers/{i.slug}/" for i in SITE.issuers]
     + [f"badges/{b.slug}/" for b in SITE.badges]
     + [f"awards/{a.id}/" for a in SITE.awards]
-    + [f"awards/{a.id}/certificate/" for a in SITE.awards[:2]]
+    + [f"awards/{a.id}/#certificate" for a in SITE.awards[:2]]
     + [f"en/awards/{a.id}/" for a in SITE.awards[:2]]
     + [f"en/badges/{SITE.badges[0].slug}/"]
 )
