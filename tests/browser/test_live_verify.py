@@ -323,7 +323,8 @@ def test_award_page_stays_light(served_example):
 
 def test_verify_script_is_small_and_self_contained():
     script = (ROOT / "themes/default/static/verify.js").read_bytes()
-    assert len(script) < 30_000
+    # It also makes the parts of award pages that only a script fills (1 KB less per page).
+    assert len(script) < 32_000
     for forbidden in (b"eval(", b"new Function", b"innerHTML", b"document.write", b"import("):
         assert forbidden not in script, forbidden
     # verify.js took over the expiry logic of the former status.js.

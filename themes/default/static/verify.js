@@ -478,6 +478,26 @@
     $("verdict-details").hidden = report.checks.length === 0;
   }
 
+  // The parts only a script can fill: how the browser checked the badge, and "is this badge
+  // yours?". They are made here, after `anchor`, so that pages without scripts carry none of them.
+  function addVerdictParts(anchor) {
+    const details = el("details", { class: "verdict-details", id: "verdict-details", hidden: "" }, [
+      el("summary", {}, [t("howChecked")]),
+      el("ul", { class: "checks", id: "verdict-checks" }, []),
+    ]);
+    const input = el("input", { type: "email", id: "identity-email", name: "email", autocomplete: "off", spellcheck: "false" }, []);
+    const identity = el("details", { class: "identity-check", id: "identity-check", hidden: "" }, [
+      el("summary", {}, [t("idSummary")]),
+      el("form", { id: "identity-form", class: "identity-form", novalidate: "" }, [
+        el("p", {}, [t("idIntro")]),
+        el("label", { for: "identity-email" }, [t("idLabel")]),
+        el("span", { class: "inline-field" }, [input, el("button", { type: "submit", class: "button" }, [t("idCheck")])]),
+        el("p", { class: "identity-result", id: "identity-result", "aria-live": "polite" }, []),
+      ]),
+    ]);
+    anchor.after(details, identity);
+  }
+
   // "Is this badge yours?": hashes the typed address as the issuer did; nothing leaves the page.
   function initIdentityForm(expected) {
     const output = $("identity-result");
@@ -523,6 +543,7 @@
       staticBox.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
     }
     $("verdict-nojs").hidden = true;
+    addVerdictParts($("verdict-nojs"));
     $("identity-check").hidden = false;
     let report = null;
     initIdentityForm(() => [{ hash: page.identity, salt: page.salt, hashed: true }]
@@ -587,6 +608,7 @@
 
   function initVerifyPage(form) {
     const box = $("verify-verdict");
+    addVerdictParts($("verify-badge"));
     const identity = $("identity-check");
     const textInput = $("verify-text");
     const drop = $("verify-drop");
