@@ -28,7 +28,7 @@ from sitegen.keyring import Keyring
 from sitegen.memo import Memo, digest
 from sitegen.model import Award, AwardSummary, Issuer, Site
 from sitegen.output import MARKER
-from sitegen.qr import qr_svg
+from sitegen.qr import qr_png
 from sitegen.render import Renderer
 from sitegen.share import render_share_image, share_tagline
 from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
@@ -119,9 +119,7 @@ class Maker:
                 files[urls.evidence_file(award, evidence.file)] = self.workshop.repo.read_bytes(
                     evidence.file
                 )
-        files[urls.qr_code(award)] = qr_svg(
-            urls.absolute(urls.award_page(award)), title=self.renderers[tr.language].qr_title(award)
-        ).encode("utf-8")
+        files[urls.qr_code(award)] = qr_png(urls.absolute(urls.award_page(award)))
         for language, renderer in self.renderers.items():
             files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
         return files
@@ -176,6 +174,7 @@ class Maker:
         for language, renderer in self.renderers.items():
             add(urls.localized(urls.home(), language), renderer.home())
             add(urls.localized(urls.verify_page(), language), renderer.verify())
+            add(urls.localized(urls.guide_page(), language), renderer.guide())
             add(urls.verify_messages(language), renderer.verify_messages())
             for issuer in site.issuers:
                 add(urls.localized(urls.issuer_page(issuer), language), renderer.issuer(issuer))

@@ -27,6 +27,10 @@ class Urls:
         """The page where anyone can check a badge file or credential."""
         return "verify/index.html"
 
+    def guide_page(self) -> str:
+        """The page that explains how to share a badge and how anyone can check it."""
+        return "guide/index.html"
+
     def absolute(self, path: str) -> str:
         """The absolute URL of a site-relative output path."""
         return self.base_url + (path[:-10] if path.endswith("index.html") else path)
@@ -134,7 +138,7 @@ class Urls:
 
     def qr_code(self, award: Award) -> str:
         """The QR code of the award's page, for its printed certificates."""
-        return f"awards/{award.id}/qr.svg"
+        return f"awards/{award.id}/qr.png"
 
     def evidence_file(self, award: Award, source_path: str) -> str:
         """Where an evidence file of an award is published."""

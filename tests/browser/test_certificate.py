@@ -14,7 +14,7 @@ from PIL import Image
 from sitegen.commands.build import load_site
 from sitegen.i18n import make_translator
 from sitegen.model import Award
-from sitegen.qr import qr_svg
+from sitegen.qr import qr_png
 from sitegen.render import AwardView, Renderer
 from sitegen.share import render_share_image, share_tagline
 from sitegen.theme import read_theme
@@ -102,8 +102,7 @@ def publish(source: Path, out: Path, base_url: str) -> list[Award]:
     for award in site.awards:
         image = loaded.images[award.badge.image.path]
         write(urls.baked_png(award), image.png)
-        write(urls.qr_code(award), qr_svg(urls.absolute(urls.award_page(award)),
-                                          title=renderer.qr_title(award)).encode())
+        write(urls.qr_code(award), qr_png(urls.absolute(urls.award_page(award))))
         write(urls.award_page(award), renderer.award(award))
         write(urls.share_image(award.badge), render_share_image(
             badge_png=image.png, badge_name=renderer.text(award.badge.name),
