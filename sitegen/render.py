@@ -285,6 +285,21 @@ class Renderer:
         )
         return self.render("verify.html", page)
 
+    def guide(self) -> bytes:
+        """How to share a badge (LinkedIn, wallets, backpacks) and how anyone can check it.
+
+        Award pages keep their own values and actions and link here for the explanations,
+        which would otherwise be repeated in every award page.
+        """
+        page = Page(
+            path=self.urls.guide_page(), title=self.tr.gettext("How to share and check a badge"),
+            description=self.tr.gettext(
+                "Adding a badge to LinkedIn, a wallet or a backpack, and checking it without "
+                "contacting anyone."
+            ),
+        )
+        return self.render("guide.html", page)
+
     def verify_messages(self) -> bytes:
         """The script that gives verify.js its texts in this language."""
         return self.env.get_template("verify_messages.js").render().encode("utf-8")

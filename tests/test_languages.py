@@ -50,12 +50,21 @@ def test_english_pages_use_english_text_dates_and_durations(site_factory, tmp_pa
 
 def test_pages_link_their_translation_with_hreflang(site_factory, tmp_path):
     out = build(site_factory, tmp_path)
+    fr = (out / "badges/ponctuel/index.html").read_text()
+    en = (out / "en/badges/ponctuel/index.html").read_text()
+    for html in (fr, en):
+        assert ('<link rel="alternate" hreflang="fr" '
+                'href="https://badges.example.org/badges/ponctuel/">') in html
+        assert ('<link rel="alternate" hreflang="en" '
+                'href="https://badges.example.org/en/badges/ponctuel/">') in html
+    assert '<link rel="canonical" href="https://badges.example.org/en/badges/ponctuel/">' in en
+    # An unlisted award's page is kept out of search engines: no hints for them, but
+    # readers still switch language.
     fr = (out / "awards/a1/index.html").read_text()
     en = (out / "en/awards/a1/index.html").read_text()
     for html in (fr, en):
-        assert '<link rel="alternate" hreflang="fr" href="https://badges.example.org/awards/a1/">' in html
-        assert '<link rel="alternate" hreflang="en" href="https://badges.example.org/en/awards/a1/">' in html
-    assert '<link rel="canonical" href="https://badges.example.org/en/awards/a1/">' in en
+        assert '<meta name="robots" content="noindex, nofollow">' in html
+        assert 'rel="alternate"' not in html and 'rel="canonical"' not in html
     assert re.search(r'<a href="\.\./\.\./en/awards/a1/" hreflang="en" lang="en">English</a>', fr)
     assert re.search(r'<a href="\.\./\.\./\.\./awards/a1/" hreflang="fr" lang="fr">Français</a>', en)
     # files are shared: the English page links up to the one copy

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from sitegen.commands.build import load_site
+from sitegen.commands.build import build_site, load_site
 from sitegen.diagnostics import ContentError
 from sitegen.i18n import make_translator
 from sitegen.identity import credential_code
@@ -275,7 +275,7 @@ def test_certificate_holds_the_award_and_a_qr_code_of_its_page(site_factory):
         assert text in view, text
     assert "Lovelace" not in view
     # The QR code is one file per award, shared by the certificate in every language.
-    assert ('<img src="qr.svg" alt="QR code de la page où vérifier ce badge : '
+    assert ('<img src="qr.png" alt="QR code de la page où vérifier ce badge : '
             'https://badges.example.org/awards/a1/" width="160" height="160">') in view
     assert 'src="badge.png"' in view
     assert 'href="#main"' in view  # back to the verification page
@@ -309,3 +309,20 @@ def test_certificate_of_a_development_build_says_it_proves_nothing(site_factory)
     page, _ = render_certificate(site_factory(), development=True)
     warning = page[page.index('<article class="certificate'):page.index('<header class="certificate-issuer"')]
     assert "ces badges ne prouvent rien" in warning
+
+
+def test_award_pages_link_to_the_guide_that_explains_sharing_in_each_language(site_factory, tmp_path):
+    out = tmp_path / "out"
+    root = site_factory()
+    (root / "site.yaml").write_text((root / "site.yaml").read_text() + "languages: [fr, en]\n")
+    build_site(root, out)
+    for prefix, title in (("", "Partager et vérifier un badge"),
+                          ("en/", "How to share and check a badge")):
+        guide = (out / prefix / "guide/index.html").read_text(encoding="utf-8")
+        assert f"<h1>{title}</h1>" in guide
+        for anchor in ("linkedin", "wallet", "backpack", "others", "files", "recipient"):
+            assert f'id="{anchor}"' in guide, anchor
+        page = (out / prefix / "awards/a1/index.html").read_text(encoding="utf-8")
+        panel = page[page.index('<section class="share"'):]
+        assert '<a href="../../guide/">' in panel
+        assert '<a href="../../guide/#recipient">' in page

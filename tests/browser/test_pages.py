@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SITE = load_site(ROOT).site
 PAGES = (
-    ["", "404-probe/does-not-exist", "verify/", "en/", "en/verify/"]
+    ["", "404-probe/does-not-exist", "verify/", "en/", "en/verify/", "guide/", "en/guide/"]
     + [f"issuers/{i.slug}/" for i in SITE.issuers]
     + [f"badges/{b.slug}/" for b in SITE.badges]
     + [f"awards/{a.id}/" for a in SITE.awards]

@@ -5,6 +5,8 @@
   "use strict";
   var values = document.querySelectorAll("[data-copy-label]");
   var status = document.getElementById("share-status");
+  // Translated by the page's messages script (templates/verify_messages.js), loaded first.
+  var messages = (window.sitegenVerify || {}).messages || {};
   if (!values.length || !status) return;
   var buttons = [];
 
@@ -48,7 +50,7 @@
     button.type = "button";
     button.className = "copy-button";
     button.setAttribute("data-copy", value.textContent);
-    button.textContent = status.getAttribute("data-copy-text");
+    button.textContent = messages.copy || "Copy";
     what.className = "visually-hidden";
     what.textContent = " (" + value.getAttribute("data-copy-label") + ")";
     button.appendChild(what);
@@ -58,9 +60,9 @@
       copy(button.getAttribute("data-copy")).then(function () {
         buttons.forEach(function (other) { other.classList.remove("is-copied"); });
         button.classList.add("is-copied");
-        announce(status.getAttribute("data-copied"), false);
+        announce(messages.copied || "Copied.", false);
       }, function () {
-        announce(status.getAttribute("data-failed"), true);
+        announce(messages.copyFailed || "Copying failed.", true);
       });
     });
   });

@@ -1,5 +1,5 @@
-{# Every string verify.js shows, translated; placeholders such as %(date)s are filled in by the
-   script. Rendered once per language into a script file that pages load before verify.js. #}
+{# Every string verify.js and share.js show, translated; placeholders such as %(date)s are filled
+   in by the script. Rendered once per language into a script file that pages load first. #}
 {% set verify_messages = {
   "tValid": _("Valid"),
   "tExpired": _("Expired"),
@@ -20,6 +20,9 @@
   "invalidText": _("Do not trust this badge: %(reason)s", reason="%(reason)s"),
   "tamperedText": _("This credential differs from the one its issuer signed (changed: %(field)s). Do not trust it.", field="%(field)s"),
   "unknownText": _("Your browser could not check this badge: %(reason)s", reason="%(reason)s"),
+  "copy": _("Copy"),
+  "copied": _("Copied to the clipboard."),
+  "copyFailed": _("Copying failed: select the text and copy it by hand."),
   "howChecked": _("How your browser checked this badge"),
   "idSummary": _("Is this badge yours? Check an email address"),
   "idIntro": _("Type the email address of the person who shows you this badge: your browser compares its fingerprint with the one in the badge. Nothing is sent anywhere."),
