@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import colorsys
+import hashlib
 import json
 import random
 import re
@@ -21,7 +22,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sitegen.crypto.keys import SigningKey, write_key_file  # noqa: E402
+
+EXAMPLE = ROOT / "content"
 BADGE_SVGS = ("indispensable.svg", "autonomie.svg", "esprit-equipe.svg", "sens-du-service.svg")
 LOGO_SVG = "issuers/valoristes-bourguignons.svg"
 
@@ -112,7 +119,7 @@ def write_site(
     rng = random.Random(seed)  # noqa: S311 - reproducible fake content, not secrets
     out.mkdir(parents=True, exist_ok=True)
     (out / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
-    issuer_slugs = write_issuers(out / "content" / "issuers", issuers)
+    issuer_slugs = write_issuers(out, issuers, seed)
     specs = write_badges(out / "content" / "badges", badges, issuer_slugs, rng)
     awards_dir = out / "content" / "awards"
     made_dirs: set[Path] = set()
@@ -125,8 +132,14 @@ def write_site(
         (target / name).write_text(text, encoding="utf-8")
 
 
-def write_issuers(folder: Path, count: int) -> list[str]:
-    """Write ``count`` issuers with recoloured logos; return their slugs."""
+def write_issuers(out: Path, count: int, seed: int) -> list[str]:
+    """Write ``count`` issuers with recoloured logos and signing keys; return their slugs.
+
+    Each issuer declares a public key and gets its secret in ``.keys/``, as after
+    ``sitegen keys generate``: builds are signed as a published site is, without the
+    development key's banners. The keys derive from ``seed``: benchmark keys, not secrets.
+    """
+    folder = out / "content" / "issuers"
     folder.mkdir(parents=True, exist_ok=True)
     logo = (EXAMPLE / LOGO_SVG).read_text(encoding="utf-8")
     slugs = []
@@ -136,10 +149,15 @@ def write_issuers(folder: Path, count: int) -> list[str]:
             name = f"{name} {number // len(ISSUER_NAMES) + 1}"
         slug = slugify(name)
         slugs.append(slug)
+        key = SigningKey.from_seed(hashlib.sha256(f"benchmark {seed} {slug}".encode()).digest())
+        key_file = out / ".keys" / f"{slug}.key"
+        key_file.unlink(missing_ok=True)
+        write_key_file(key_file, key)
         (folder / f"{slug}.svg").write_text(recolour_svg(logo, number / count), encoding="utf-8")
         (folder / f"{slug}.yaml").write_text(
             ISSUER_YAML.format(
                 name=quote(name), slug=slug, location=quote(location), fr_name=quote(name),
+                multikey=key.public_key.multibase,
             ),
             encoding="utf-8",
         )
@@ -304,6 +322,10 @@ image:
     fr: Logo, une feuille entourée de deux flèches
     en: Logo, a leaf circled by two arrows
 request_url: mailto:badges@{slug}.example.org
+keys:
+  - id: key-1
+    multikey: {multikey}
+    created: 2019-01-01
 """
 
 CRITERION_YAML = """
