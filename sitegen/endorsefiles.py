@@ -38,9 +38,9 @@ def endorsement_files(maker: Maker) -> dict[str, bytes]:
     keyring = maker.workshop.keyring
     files: dict[str, bytes] = {}
     for endorser in site.endorsers:
-        files[urls.endorser_did_document(endorser)] = to_json_bytes(to_did_document(
-            urls.endorser_did(endorser), keyring.published_keys(endorser)
-        ))
+        files[urls.endorser_did_document(endorser)] = to_json_bytes(
+            to_did_document(urls.endorser_did(endorser), keyring.published_keys(endorser))
+        )
         files[urls.endorser_profile(endorser)] = to_json_bytes(
             to_ob2_endorser_profile(endorser, urls, tr)
         )

@@ -45,7 +45,8 @@ def resolve_endorsements(
             continue
         if doc.stem in issuer_slugs:
             diags.error(
-                Span(doc.path), "endorser.slug-taken",
+                Span(doc.path),
+                "endorser.slug-taken",
                 f"'{doc.stem}' is already an issuer's name; an endorser needs its own",
                 "rename this file: keys and secrets are found by this name, for issuers "
                 "and endorsers alike",
@@ -58,8 +59,9 @@ def resolve_endorsements(
     endorsements: list[Endorsement] = []
     for doc in (d for d in docs if d.kind == "endorsement"):
         if _check_slug(doc, diags):
-            endorsement = _read_endorsement(doc, ctx, catalog, endorsers, endorser_slugs,
-                                            issuer_slugs)
+            endorsement = _read_endorsement(
+                doc, ctx, catalog, endorsers, endorser_slugs, issuer_slugs
+            )
             if endorsement is not None:
                 endorsements.append(endorsement)
     return (
@@ -82,8 +84,15 @@ def _read_endorser(doc: SourceDocument, ctx: _Context) -> Endorser | None:
     if name is None or url is None or email is None:
         return None
     return Endorser(
-        slug=doc.stem, name=name, url=url, email=email, telephone=telephone,
-        description=description, location=location, keys=keys, source=doc.node.span,
+        slug=doc.stem,
+        name=name,
+        url=url,
+        email=email,
+        telephone=telephone,
+        description=description,
+        location=location,
+        keys=keys,
+        source=doc.node.span,
     )
 
 
@@ -105,35 +114,41 @@ def _read_endorsement(
     named = [key for key in ("badge", "issuer") if f.get(key) is not None]
     if not named:
         ctx.diags.error(
-            doc.node.span, "endorsement.no-subject",
+            doc.node.span,
+            "endorsement.no-subject",
             "the endorsement names neither a 'badge' nor an 'issuer'",
             "say what is endorsed: badge: <badge file name>, or issuer: <issuer file name>",
         )
     elif len(named) == 2:
         ctx.diags.error(
-            f.span("issuer"), "endorsement.two-subjects",
+            f.span("issuer"),
+            "endorsement.two-subjects",
             "an endorsement is of one badge or of one issuer, not both",
             "write two endorsement files, one for the badge and one for the issuer",
         )
     elif named == ["badge"]:
-        badge = _reference(f, "badge", catalog.badges, catalog.badge_slugs,
-                           "endorsement.unknown-badge", "badge")
+        badge = _reference(
+            f, "badge", catalog.badges, catalog.badge_slugs, "endorsement.unknown-badge", "badge"
+        )
     else:
-        issuer = _reference(f, "issuer", catalog.issuers, issuer_slugs,
-                            "endorsement.unknown-issuer", "issuer")
+        issuer = _reference(
+            f, "issuer", catalog.issuers, issuer_slugs, "endorsement.unknown-issuer", "issuer"
+        )
     comment = f.localized("comment", required=True)
     issued = f.moment("issued", ctx.zone, required=True)
     expires = f.moment("expires", ctx.zone)
     if issued is not None and ctx.now is not None and issued > ctx.now:
         ctx.diags.error(
-            f.span("issued"), "endorsement.future-date",
+            f.span("issued"),
+            "endorsement.future-date",
             f"the endorsement is dated {issued.date().isoformat()}, in the future",
             "date it on the day the partner gave it; verifiers reject credentials dated "
             "later than the moment they check them",
         )
     if issued is not None and expires is not None and expires <= issued:
         ctx.diags.error(
-            f.span("expires"), "endorsement.expires-before-issued",
+            f.span("expires"),
+            "endorsement.expires-before-issued",
             "the endorsement expires before it was given",
         )
         return None
@@ -142,6 +157,12 @@ def _read_endorsement(
     if comment is None or issued is None:
         return None
     return Endorsement(
-        slug=doc.stem, endorser=endorser, issuer=issuer, badge=badge, comment=comment,
-        issued=issued, expires=expires, source=doc.node.span,
+        slug=doc.stem,
+        endorser=endorser,
+        issuer=issuer,
+        badge=badge,
+        comment=comment,
+        issued=issued,
+        expires=expires,
+        source=doc.node.span,
     )

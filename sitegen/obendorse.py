@@ -11,8 +11,7 @@ from sitegen.model import Endorsement, Endorser, Localized
 from sitegen.urls import Urls
 
 ENDORSEMENT_SCHEMA = (
-    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
-    "ob_v3p0_endorsementcredential_schema.json"
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json"
 )
 
 JsonObject = dict[str, object]
@@ -63,17 +62,17 @@ def to_endorser_profile(endorser: Endorser, urls: Urls, tr: Translator) -> JsonO
     return profile
 
 
-def to_endorsement_credential(
-    endorsement: Endorsement, urls: Urls, tr: Translator
-) -> JsonObject:
+def to_endorsement_credential(endorsement: Endorsement, urls: Urls, tr: Translator) -> JsonObject:
     """The unsigned EndorsementCredential: the endorser's comment on an issuer or a badge."""
     endorser = endorsement.endorser
     credential: JsonObject = {
         "@context": [ob3.VC_CONTEXT, ob3.OB_CONTEXT, ob3.OB_EXTENSIONS],
         "id": urls.absolute(urls.endorsement_credential(endorsement)),
         "type": ["VerifiableCredential", "EndorsementCredential"],
-        "name": tr.gettext("Endorsement of %(endorsed)s by %(endorser)s") % {
-            "endorsed": endorsed_name(endorsement, tr), "endorser": _text(endorser.name, tr),
+        "name": tr.gettext("Endorsement of %(endorsed)s by %(endorser)s")
+        % {
+            "endorsed": endorsed_name(endorsement, tr),
+            "endorser": _text(endorser.name, tr),
         },
         "issuer": to_endorser_profile(endorser, urls, tr),
         "validFrom": ob3.date_time(endorsement.issued),
