@@ -55,7 +55,9 @@ def test_resolve_links_endorsements_to_their_endorser_and_what_they_endorse(site
     assert problems == []
     (endorser,) = site.endorsers
     assert (endorser.slug, endorser.name.get("en", "fr"), endorser.location) == (
-        "agence", "Test agency", "Dijon",
+        "agence",
+        "Test agency",
+        "Dijon",
     )
     of_atelier, of_badge = site.endorsements  # by file name
     assert of_badge.badge is not None and of_badge.badge.slug == "ponctuel"
@@ -67,66 +69,149 @@ def test_resolve_links_endorsements_to_their_endorser_and_what_they_endorse(site
     assert site.endorsements_of(site.issuers[0]) == (of_atelier,)
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    (
-        {"content/endorsements/e.yaml": OF_BADGE.replace("endorser: agence", "endorser: agense")},
-        ("content/endorsements/e.yaml", 1, 11, "endorsement.unknown-endorser",
-         "endorser 'agense' does not exist", "did you mean 'agence'?"),
-    ),
-    (
-        {"content/endorsements/e.yaml": OF_BADGE.replace("badge: ponctuel", "badge: ponctuell")},
-        ("content/endorsements/e.yaml", 2, 8, "endorsement.unknown-badge",
-         "badge 'ponctuell' does not exist", "did you mean 'ponctuel'?"),
-    ),
-    (
-        {"content/endorsements/e.yaml": OF_ISSUER.replace("issuer: atelier", "issuer: ateleir")},
-        ("content/endorsements/e.yaml", 2, 9, "endorsement.unknown-issuer",
-         "issuer 'ateleir' does not exist", "did you mean 'atelier'?"),
-    ),
-    (
-        {"content/endorsements/e.yaml": "endorser: agence\nbadge: ponctuel\nissued: 2024-04-01\n"},
-        ("content/endorsements/e.yaml", 1, 1, "endorsement.missing-key",
-         "missing required key 'comment'", None),
-    ),
-    (
-        {"content/endorsements/e.yaml": "endorser: agence\nissued: 2024-04-01\ncomment: Bien.\n"},
-        ("content/endorsements/e.yaml", 1, 1, "endorsement.no-subject",
-         "the endorsement names neither a 'badge' nor an 'issuer'",
-         "say what is endorsed: badge: <badge file name>, or issuer: <issuer file name>"),
-    ),
-    (
-        {"content/endorsements/e.yaml": OF_BADGE + "issuer: atelier\n"},
-        ("content/endorsements/e.yaml", 8, 9, "endorsement.two-subjects",
-         "an endorsement is of one badge or of one issuer, not both",
-         "write two endorsement files, one for the badge and one for the issuer"),
-    ),
-    (
-        {"content/endorsements/e.yaml": OF_BADGE.replace("2027-04-01", "2024-03-01")},
-        ("content/endorsements/e.yaml", 4, 10, "endorsement.expires-before-issued",
-         "the endorsement expires before it was given", None),
-    ),
-    (
-        {"content/endorsements/e.yaml": OF_BADGE.replace("comment:", "comments:")},
-        ("content/endorsements/e.yaml", 5, 1, "endorsement.unknown-key",
-         "unknown key 'comments'", "did you mean 'comment'?"),
-    ),
-    (
-        {"content/endorsers/atelier.yaml": ENDORSER},
-        ("content/endorsers/atelier.yaml", 1, 1, "endorser.slug-taken",
-         "'atelier' is already an issuer's name; an endorser needs its own",
-         "rename this file: keys and secrets are found by this name, for issuers and "
-         "endorsers alike"),
-    ),
-    (
-        {"content/endorsers/agence.yaml": ENDORSER.replace("email: contact@", "email: contact ")},
-        ("content/endorsers/agence.yaml", 3, 8, "endorser.bad-email", None, None),
-    ),
-    (
-        {"content/endorsers/agence.yaml": ENDORSER + "keys:\n  - {id: key-1, multikey: zABC}\n"},
-        ("content/endorsers/agence.yaml", 6, 27, "endorser.bad-public-key", None,
-         "paste the public key printed by 'sitegen keys show ENDORSER' (z6Mk...)"),
-    ),
-])
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "content/endorsements/e.yaml": OF_BADGE.replace(
+                    "endorser: agence", "endorser: agense"
+                )
+            },
+            (
+                "content/endorsements/e.yaml",
+                1,
+                11,
+                "endorsement.unknown-endorser",
+                "endorser 'agense' does not exist",
+                "did you mean 'agence'?",
+            ),
+        ),
+        (
+            {
+                "content/endorsements/e.yaml": OF_BADGE.replace(
+                    "badge: ponctuel", "badge: ponctuell"
+                )
+            },
+            (
+                "content/endorsements/e.yaml",
+                2,
+                8,
+                "endorsement.unknown-badge",
+                "badge 'ponctuell' does not exist",
+                "did you mean 'ponctuel'?",
+            ),
+        ),
+        (
+            {
+                "content/endorsements/e.yaml": OF_ISSUER.replace(
+                    "issuer: atelier", "issuer: ateleir"
+                )
+            },
+            (
+                "content/endorsements/e.yaml",
+                2,
+                9,
+                "endorsement.unknown-issuer",
+                "issuer 'ateleir' does not exist",
+                "did you mean 'atelier'?",
+            ),
+        ),
+        (
+            {
+                "content/endorsements/e.yaml": "endorser: agence\nbadge: ponctuel\nissued: 2024-04-01\n"
+            },
+            (
+                "content/endorsements/e.yaml",
+                1,
+                1,
+                "endorsement.missing-key",
+                "missing required key 'comment'",
+                None,
+            ),
+        ),
+        (
+            {
+                "content/endorsements/e.yaml": "endorser: agence\nissued: 2024-04-01\ncomment: Bien.\n"
+            },
+            (
+                "content/endorsements/e.yaml",
+                1,
+                1,
+                "endorsement.no-subject",
+                "the endorsement names neither a 'badge' nor an 'issuer'",
+                "say what is endorsed: badge: <badge file name>, or issuer: <issuer file name>",
+            ),
+        ),
+        (
+            {"content/endorsements/e.yaml": OF_BADGE + "issuer: atelier\n"},
+            (
+                "content/endorsements/e.yaml",
+                8,
+                9,
+                "endorsement.two-subjects",
+                "an endorsement is of one badge or of one issuer, not both",
+                "write two endorsement files, one for the badge and one for the issuer",
+            ),
+        ),
+        (
+            {"content/endorsements/e.yaml": OF_BADGE.replace("2027-04-01", "2024-03-01")},
+            (
+                "content/endorsements/e.yaml",
+                4,
+                10,
+                "endorsement.expires-before-issued",
+                "the endorsement expires before it was given",
+                None,
+            ),
+        ),
+        (
+            {"content/endorsements/e.yaml": OF_BADGE.replace("comment:", "comments:")},
+            (
+                "content/endorsements/e.yaml",
+                5,
+                1,
+                "endorsement.unknown-key",
+                "unknown key 'comments'",
+                "did you mean 'comment'?",
+            ),
+        ),
+        (
+            {"content/endorsers/atelier.yaml": ENDORSER},
+            (
+                "content/endorsers/atelier.yaml",
+                1,
+                1,
+                "endorser.slug-taken",
+                "'atelier' is already an issuer's name; an endorser needs its own",
+                "rename this file: keys and secrets are found by this name, for issuers and "
+                "endorsers alike",
+            ),
+        ),
+        (
+            {
+                "content/endorsers/agence.yaml": ENDORSER.replace(
+                    "email: contact@", "email: contact "
+                )
+            },
+            ("content/endorsers/agence.yaml", 3, 8, "endorser.bad-email", None, None),
+        ),
+        (
+            {
+                "content/endorsers/agence.yaml": ENDORSER
+                + "keys:\n  - {id: key-1, multikey: zABC}\n"
+            },
+            (
+                "content/endorsers/agence.yaml",
+                6,
+                27,
+                "endorser.bad-public-key",
+                None,
+                "paste the public key printed by 'sitegen keys show ENDORSER' (z6Mk...)",
+            ),
+        ),
+    ],
+)
 def test_resolve_reports_endorsement_problems_where_they_are(site_factory, files, expected):
     _, problems = load(site_factory({"content/endorsers/agence.yaml": ENDORSER, **files}))
     found = [p for p in problems if p[3] == expected[3]]
@@ -140,11 +225,14 @@ def test_resolve_reports_endorsement_problems_where_they_are(site_factory, files
 
 
 def test_an_endorsement_dated_in_the_future_is_refused(site_factory, tmp_path):
-    root = site_factory({
-        **ENDORSED,
-        "content/endorsements/agence-ponctuel.yaml": OF_BADGE.replace("2024-04-01", "2099-01-01")
-        .replace("2027-04-01", "2100-01-01"),
-    })
+    root = site_factory(
+        {
+            **ENDORSED,
+            "content/endorsements/agence-ponctuel.yaml": OF_BADGE.replace(
+                "2024-04-01", "2099-01-01"
+            ).replace("2027-04-01", "2100-01-01"),
+        }
+    )
     with pytest.raises(ContentError) as info:
         build_site(root, tmp_path / "out", environ={}, now=datetime(2025, 1, 1, tzinfo=UTC))
     assert [d.code for d in info.value.diagnostics] == ["endorsement.future-date"]
@@ -152,11 +240,13 @@ def test_an_endorsement_dated_in_the_future_is_refused(site_factory, tmp_path):
 
 
 def test_every_problem_of_every_endorsement_file_is_reported_at_once(site_factory, tmp_path):
-    root = site_factory({
-        "content/endorsers/agence.yaml": ENDORSER,
-        "content/endorsements/a.yaml": OF_BADGE.replace("badge: ponctuel", "badge: nope"),
-        "content/endorsements/b.yaml": "endorser: nobody\nissuer: atelier\nissued: 2024-04-01\n",
-    })
+    root = site_factory(
+        {
+            "content/endorsers/agence.yaml": ENDORSER,
+            "content/endorsements/a.yaml": OF_BADGE.replace("badge: ponctuel", "badge: nope"),
+            "content/endorsements/b.yaml": "endorser: nobody\nissuer: atelier\nissued: 2024-04-01\n",
+        }
+    )
     with pytest.raises(ContentError) as info:
         build_site(root, tmp_path / "out", environ={})
     assert sorted((d.span.path, d.code) for d in info.value.diagnostics) == [
@@ -205,7 +295,8 @@ def test_endorsement_credential_has_the_ob3_shape_and_the_endorsers_did(built):
         "endorsementComment": "Des intérimaires **fiables**.",
     }
     assert (credential["validFrom"], credential["validUntil"]) == (
-        "2024-03-31T22:00:00Z", "2027-03-31T22:00:00Z",
+        "2024-03-31T22:00:00Z",
+        "2027-03-31T22:00:00Z",
     )
     assert credential["proof"]["verificationMethod"] == f"{did}#development-key"
     assert credential["proof"]["created"] == credential["validFrom"]
@@ -240,8 +331,11 @@ def test_our_verifier_checks_endorsements_and_catches_tampering(built, tmp_path)
     for name in ("credential.json", "credential.jwt"):
         verdict = verify((folder / name).read_bytes(), site_fetcher(built), now)
         assert verdict.status == "valid", (name, verdict.checks)
-    later = verify((folder / "credential.json").read_bytes(), site_fetcher(built),
-                   datetime(2028, 1, 1, tzinfo=UTC))
+    later = verify(
+        (folder / "credential.json").read_bytes(),
+        site_fetcher(built),
+        datetime(2028, 1, 1, tzinfo=UTC),
+    )
     assert later.status == "expired"
     tampered = read(built, "endorsements/agence-ponctuel/credential.json")
     tampered["credentialSubject"]["endorsementComment"] = "Nous recommandons sans réserve."
@@ -265,7 +359,9 @@ def test_ob2_endorsement_is_hosted_and_linked_from_the_badge_class_and_profile(b
     }
     profile = read(built, "endorsers/agence/profile.json")
     assert (profile["type"], profile["id"], profile["email"]) == (
-        "Profile", endorsement["issuer"], "contact@agence.example.org",
+        "Profile",
+        endorsement["issuer"],
+        "contact@agence.example.org",
     )
     badge_class = read(built, "badges/ponctuel/badgeclass.json")
     assert badge_class["endorsement"] == [endorsement["id"]]
