@@ -115,7 +115,7 @@ def _read_endorsement(
     if not named:
         ctx.diags.error(
             doc.node.span,
-            "endorsement.no-subject",
+            "endorsement.missing-key",
             "the endorsement names neither a 'badge' nor an 'issuer'",
             "say what is endorsed: badge: <badge file name>, or issuer: <issuer file name>",
         )

@@ -138,7 +138,7 @@ def test_resolve_links_endorsements_to_their_endorser_and_what_they_endorse(site
                 "content/endorsements/e.yaml",
                 1,
                 1,
-                "endorsement.no-subject",
+                "endorsement.missing-key",
                 "the endorsement names neither a 'badge' nor an 'issuer'",
                 "say what is endorsed: badge: <badge file name>, or issuer: <issuer file name>",
             ),
