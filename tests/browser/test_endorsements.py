@@ -134,3 +134,10 @@ def test_an_endorsement_of_something_else_is_reported_invalid(forged_site, brows
     assert "ce justificatif n’endosse pas did:web:127.0.0.1" in text, text
     assert page.locator(".endorsement-verdict .status-invalid").count() == 1
     page.context.close()
+
+
+def test_endorsement_script_is_small_and_self_contained():
+    script = (ROOT / "themes/default/static/endorse.js").read_bytes()
+    assert len(script) < 5_000
+    for forbidden in (b"eval(", b"new Function", b"innerHTML", b"document.write", b"import("):
+        assert forbidden not in script, forbidden

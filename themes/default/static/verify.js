@@ -1,7 +1,7 @@
 // Checks Open Badges 3.0 credentials in the browser as `sitegen verify` does offline: the
 // issuer's EdDSA signature of the VC-JWT, its key in the did:web document, the revocation
 // bit and the dates. Award pages get a live verdict and a recipient check; the verify page
-// checks dropped or pasted badges; badge and issuer pages check each endorsement. No library: WebCrypto, DecompressionStream, DOMParser.
+// checks dropped or pasted badges. No library: WebCrypto, DecompressionStream, DOMParser.
 (() => {
   "use strict";
 
@@ -637,50 +637,9 @@
     });
   }
 
-  // ---- endorsements on badge and issuer pages ----
-
-  // Checked like an award, one verdict each: the endorser's VC-JWT, its key in the endorser's
-  // did:web document on this site, and the dates; and it must endorse what the page shows.
-  async function initEndorsement(box) {
-    const data = box.dataset;
-    renderEndorsement(box, newReport("checking"));
-    const report = await verify(async () => {
-      const resolved = didWebUrl(data.endorserDid);
-      if (resolved !== new URL(data.didDocument, location.href).href) throw unknown("cKey", "eNotHere", { url: resolved || data.endorserDid });
-      return { token: await fetchText(data.credentialJwt, "cSignature") };
-    }, data.endorserDid);
-    const credential = report.credential;
-    if (credential && (![].concat(credential.type || []).includes("EndorsementCredential") || subjectOf(credential).id !== data.subject)) {
-      report.fail(invalid("cSubject", "eNotThisEndorsement", { subject: data.subject }));
-    }
-    renderEndorsement(box, report);
-  }
-
-  const ENDORSEMENT_TEXTS = {
-    expired: "endExpired", "not-yet-valid": "endNotYet", revoked: "endInvalid",
-    invalid: "endInvalid", tampered: "endInvalid", unknown: "endUnknown",
-  };
-
-  function renderEndorsement(box, report) {
-    const [style, title] = STYLES[report.state];
-    const c = report.credential;
-    const params = {
-      endorser: box.dataset.endorserName || (c ? issuerName(c) : ""), reason: report.reason,
-      date: formatDate(report.state === "not-yet-valid" ? report.from : report.until),
-    };
-    let text = "";
-    if (report.state === "valid") text = `${t("endValid", params)}${report.until === null ? "" : ` ${t("endUntil", params)}`}`;
-    else if (ENDORSEMENT_TEXTS[report.state]) text = t(ENDORSEMENT_TEXTS[report.state], params);
-    const children = [el("p", { class: "status-title" }, [t(title)]), ...(text ? [el("p", {}, [text])] : [])];
-    if (report.checks.length) {
-      children.push(el("details", { class: "verdict-details" }, [
-        el("summary", {}, [t("endHow")]), el("ul", { class: "checks" }, report.checks.map(checkItem)),
-      ]));
-    }
-    box.replaceChildren(el("div", { class: `status verdict ${style}` }, children));
-  }
+  // Badge and issuer pages check their endorsements with the same steps (endorse.js).
+  window.sitegenVerifyEngine = { verify, didWebUrl, fetchText, invalid, unknown, newReport, subjectOf, issuerName, formatDate, el, t, checkItem, STYLES };
 
   if ($("live-verdict")) initAwardPage($("live-verdict"));
-  document.querySelectorAll(".endorsement-verdict").forEach(initEndorsement);
   if ($("verify-form")) initVerifyPage($("verify-form"));
 })();
