@@ -134,7 +134,11 @@ def _read_endorsement(
         issuer = _reference(
             f, "issuer", catalog.issuers, issuer_slugs, "endorsement.unknown-issuer", "issuer"
         )
-    comment = f.localized("comment", required=True)
+    if f.get("comment") is None:
+        f.report_missing(
+            "comment", "write what the partner says (Markdown), like comment: {fr: ..., en: ...}"
+        )
+    comment = f.localized("comment")
     issued = f.moment("issued", ctx.zone, required=True)
     expires = f.moment("expires", ctx.zone)
     if issued is not None and ctx.now is not None and issued > ctx.now:

@@ -127,7 +127,7 @@ def test_resolve_links_endorsements_to_their_endorser_and_what_they_endorse(site
                 1,
                 "endorsement.missing-key",
                 "missing required key 'comment'",
-                None,
+                "write what the partner says (Markdown), like comment: {fr: ..., en: ...}",
             ),
         ),
         (
