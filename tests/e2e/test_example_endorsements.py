@@ -116,3 +116,17 @@ def test_jose_verifies_every_endorsement_jwt_and_rejects_a_forged_one(built, js_
     (result,) = js_verifier.verify(built, BASE, [str(path)], contexts())
     assert not result["verified"]
     assert "signature verification failed" in result["error"]
+
+
+@pytest.mark.validator
+def test_the_1edtech_validator_accepts_every_hosted_ob2_endorsement(served_example, ob2_validator):
+    jobs = [
+        {"kind": "verify", "input": f"{served_example}endorsements/{e.slug}/endorsement.json"}
+        for e in SITE.endorsements
+    ]
+    for endorsement, result in zip(SITE.endorsements, ob2_validator.run(jobs), strict=True):
+        report = result["report"]
+        assert report["valid"], (endorsement.slug, report["messages"])
+        assert report["errorCount"] == 0
+        types = {str(node.get("type")) for node in result["graph"]}
+        assert "Endorsement" in types, (endorsement.slug, types)
