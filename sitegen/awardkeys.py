@@ -38,10 +38,12 @@ class AwardKeys:
     ) -> AwardKeys:
         package = tree_digest(package_dirs())  # by content: CI installs it afresh each run
         keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
-        signers = json.dumps(sorted(
+        # An endorser's key signs no award: award pages depend on it only through the
+        # "development build" banner, so adding or keying an endorser remakes no award.
+        signers = json.dumps([sorted(
             (slug, s.fragment, s.key.public_key.multibase, s.is_development)
-            for slug, s in keyring.signers.items()
-        ))
+            for slug, s in keyring.signers.items() if slug in catalog.issuers
+        ), keyring.is_development])
         everything = digest(
             "award", fingerprint, package, keys_dir, signers, theme_key,
             digests.of("site.yaml"), repr(catalog.config),

@@ -26,6 +26,7 @@ from sitegen.diagnostics import (
     format_text,
 )
 from sitegen.keyring import PRODUCTION_ENV, current_environment, is_production
+from sitegen.model import Endorser, Issuer
 from sitegen.output import OutputError
 
 EXIT_CONTENT, EXIT_INTERNAL = 1, 3
@@ -213,7 +214,8 @@ def serve(source: Path, port: int, no_reload: bool) -> None:
 
 @main.group()
 def keys() -> None:
-    """Create, show and rotate issuers' signing keys (secrets are never printed)."""
+    """Create, show and rotate issuers' and endorsers' signing keys (secrets are never
+    printed). ISSUER is the file name of an issuer or of an endorser."""
 
 
 issuer_argument = click.argument("issuer")
@@ -240,9 +242,10 @@ def keys_show(source: Path, issuer: str) -> None:
     from sitegen.commands.keys import show_key
 
     loaded = load_site(source)
-    match = next((i for i in loaded.site.issuers if i.slug == issuer), None)
+    holders: tuple[Issuer | Endorser, ...] = (*loaded.site.issuers, *loaded.site.endorsers)
+    match = next((i for i in holders if i.slug == issuer), None)
     if match is None:
-        raise click.BadParameter(f"no issuer '{issuer}'", param_hint="ISSUER")
+        raise click.BadParameter(f"no issuer or endorser '{issuer}'", param_hint="ISSUER")
     diags = Diagnostics()
     report = show_key(source, match, current_environment(), diags)
     _report(diags.sorted(), "text")

@@ -10,11 +10,13 @@ from typing import Literal
 from sitegen.diagnostics import Diagnostics, Span, suggest
 from sitegen.yamlsrc import Node, parse_yaml
 
-Kind = Literal["issuer", "badge", "award"]
+Kind = Literal["issuer", "badge", "award", "endorser", "endorsement"]
 CONTENT_DIRS: tuple[tuple[Kind, str, bool], ...] = (
     ("issuer", "content/issuers", False),
     ("badge", "content/badges", False),
     ("award", "content/awards", True),  # awards may sit in any sub-folders
+    ("endorser", "content/endorsers", False),
+    ("endorsement", "content/endorsements", False),
 )
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -135,7 +137,9 @@ def read_document(
 
 
 def read_documents(
-    repo: Repository, diags: Diagnostics, kinds: tuple[Kind, ...] = ("issuer", "badge", "award")
+    repo: Repository,
+    diags: Diagnostics,
+    kinds: tuple[Kind, ...] = ("issuer", "badge", "award", "endorser", "endorsement"),
 ) -> list[SourceDocument]:
     """Parse every content file; files that fail to parse are reported and skipped."""
     documents = []

@@ -1,4 +1,5 @@
-"""Finding each issuer's signing key: a CI secret, a local key file, or the development key."""
+"""Finding each issuer's and endorser's signing key: a CI secret, a local key file, or the
+development key."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from sitegen.crypto.keys import KeyMaterialError, SigningKey, read_key_file, read_signing_key
 from sitegen.diagnostics import Diagnostics
 from sitegen.did import PublishedKey
-from sitegen.model import Issuer, Site
+from sitegen.model import Endorser, Issuer, Site
 
 ENV_PREFIX = "SITEGEN_SIGNING_KEY_"
 KEY_DIR = ".keys"  # in the repository folder, ignored by git
@@ -51,7 +52,7 @@ class Signer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Keyring:
-    """Signers by issuer slug."""
+    """Signers by issuer or endorser slug (the two share one name space)."""
 
     signers: Mapping[str, Signer]
 
@@ -60,7 +61,7 @@ class Keyring:
         """True when any issuer signs with a development key."""
         return any(s.is_development for s in self.signers.values())
 
-    def published_keys(self, issuer: Issuer) -> tuple[PublishedKey, ...]:
+    def published_keys(self, issuer: Issuer | Endorser) -> tuple[PublishedKey, ...]:
         """The keys the issuer's DID document lists: declared ones, plus the dev key if used."""
         keys = [PublishedKey(fragment=k.id, multikey=k.multikey) for k in issuer.keys]
         signer = self.signers[issuer.slug]
@@ -84,9 +85,11 @@ def read_keyring(
     *,
     production: bool,
 ) -> Keyring:
-    """Load every issuer's secret key; never put key material in a message."""
+    """Load every issuer's and endorser's secret key; never put key material in a message."""
     signers: dict[str, Signer] = {}
-    for issuer in site.issuers:
+    holders: tuple[Issuer | Endorser, ...] = (*site.issuers, *site.endorsers)
+    for issuer in holders:
+        noun = "issuer" if isinstance(issuer, Issuer) else "endorser"
         key, origin = read_secret(issuer, source, environ, diags)
         declared = {k.multikey: k for k in issuer.keys}
         entry = declared.get(key.public_key.multibase) if key else None
@@ -95,7 +98,7 @@ def read_keyring(
             continue
         if key is None:
             problem = (
-                f"no signing key for issuer '{issuer.slug}': set {env_name(issuer.slug)} "
+                f"no signing key for {noun} '{issuer.slug}': set {env_name(issuer.slug)} "
                 f"or create {KEY_DIR}/{issuer.slug}.key"
             )
             hint = f"run: sitegen keys generate {issuer.slug}"
@@ -122,9 +125,10 @@ def read_keyring(
 
 
 def read_secret(
-    issuer: Issuer, source: Path, environ: Mapping[str, str], diags: Diagnostics
+    issuer: Issuer | Endorser, source: Path, environ: Mapping[str, str], diags: Diagnostics
 ) -> tuple[SigningKey | None, str]:
-    """The issuer's secret key from its CI variable, else its key file, and where it came from."""
+    """The issuer's (or endorser's) secret key from its CI variable, else its key file, and
+    where it came from."""
     name = env_name(issuer.slug)
     if environ.get(name):
         try:

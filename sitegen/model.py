@@ -259,6 +259,42 @@ class AwardSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Endorser:
+    """A partner organization that endorses issuers or badges.
+
+    It is hosted on this site like an issuer: its own did:web and its own signing
+    key, declared by its public half, with the secret from outside git.
+    """
+
+    slug: str
+    name: Localized
+    url: str
+    email: str
+    telephone: str | None = None
+    description: Localized | None = None
+    location: str | None = None
+    keys: tuple[PublicKeyEntry, ...] = ()
+    source: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endorsement:
+    """A partner's signed statement backing one issuer or one badge, with a comment."""
+
+    slug: str
+    endorser: Endorser
+    issuer: Issuer | None = None
+    """The endorsed issuer, when the endorsement is not of a badge."""
+    badge: Badge | None = None
+    """The endorsed badge, when the endorsement is not of an issuer."""
+    comment: Localized
+    """Markdown."""
+    issued: datetime
+    expires: datetime | None = None
+    source: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Site:
     """Everything a build publishes, sorted by slug or id for deterministic output."""
 
@@ -268,6 +304,8 @@ class Site:
     awards: tuple[Award, ...] = ()
     files: tuple[str, ...] = field(default=())
     """Site-relative paths of every content file read, for change detection."""
+    endorsers: tuple[Endorser, ...] = ()
+    endorsements: tuple[Endorsement, ...] = ()
 
     def badges_of(self, issuer: Issuer) -> tuple[Badge, ...]:
         """The badges an issuer awards."""
@@ -276,3 +314,11 @@ class Site:
     def awards_of(self, badge: Badge) -> tuple[Award, ...]:
         """The awards of a badge."""
         return tuple(a for a in self.awards if a.badge.slug == badge.slug)
+
+    def endorsements_of(self, endorsed: Issuer | Badge) -> tuple[Endorsement, ...]:
+        """The endorsements of an issuer or of a badge, oldest first."""
+        if isinstance(endorsed, Issuer):
+            found = [e for e in self.endorsements if e.issuer and e.issuer.slug == endorsed.slug]
+        else:
+            found = [e for e in self.endorsements if e.badge and e.badge.slug == endorsed.slug]
+        return tuple(sorted(found, key=lambda e: (e.issued, e.slug)))

@@ -21,12 +21,14 @@ from sitegen.crypto.jwt import encode_vc_jwt
 from sitegen.crypto.loader import make_document_loader
 from sitegen.crypto.proof import create_proof
 from sitegen.did import to_did_document
+from sitegen.endorsefiles import endorsement_files
 from sitegen.i18n import Translator, make_translator
 from sitegen.images import PreparedImage
 from sitegen.jsonout import to_json_bytes
 from sitegen.keyring import Keyring
 from sitegen.memo import Memo, digest
 from sitegen.model import Award, AwardSummary, Issuer, Site
+from sitegen.obendorse import with_endorsements
 from sitegen.output import MARKER
 from sitegen.qr import qr_png
 from sitegen.render import Renderer
@@ -77,9 +79,13 @@ class Maker:
 
     def sign(self, issuer: Issuer, document: dict[str, Any], created: str) -> bytes:
         """The document with its Data Integrity proof, as published JSON."""
-        signer = self.workshop.keyring.signers[issuer.slug]
+        return self.sign_as(issuer.slug, self.key_id(issuer), document, created)
+
+    def sign_as(self, slug: str, key_id: str, document: dict[str, Any], created: str) -> bytes:
+        """The document signed by the key of issuer or endorser ``slug`` (DID URL ``key_id``)."""
+        signer = self.workshop.keyring.signers[slug]
         return to_json_bytes(create_proof(
-            document, signer.key, verification_method=self.key_id(issuer), created=created,
+            document, signer.key, verification_method=key_id, created=created,
             loader=self.loader, canonicalizer=self.canonicalizer,
         ))
 
@@ -150,7 +156,8 @@ class Maker:
             for number, status_list in status_lists(issuer, own, indexes, urls).items():
                 add(urls.status_list(issuer, number),
                     self.sign(issuer, status_list, str(status_list["validFrom"])))
-            add(urls.issuer_profile(issuer), to_json_bytes(ob2.to_profile(issuer, urls, tr)))
+            add(urls.issuer_profile(issuer), to_json_bytes(with_endorsements(
+                ob2.to_profile(issuer, urls, tr), site.endorsements_of(issuer), urls)))
             add(urls.revocation_list(issuer),
                 to_json_bytes(ob2.to_revocation_list(issuer, own, urls, tr)))
             if issuer.image:
@@ -159,7 +166,8 @@ class Maker:
         fonts_dir = next(d / "fonts" for d in self.workshop.theme.dirs if (d / "fonts").is_dir())
         for badge in site.badges:
             image = images[badge.image.path]
-            add(urls.badge_class(badge), to_json_bytes(ob2.to_badge_class(badge, urls, tr)))
+            add(urls.badge_class(badge), to_json_bytes(with_endorsements(
+                ob2.to_badge_class(badge, urls, tr), site.endorsements_of(badge), urls)))
             add(urls.badge_image_png(badge), image.png)
             add(urls.badge_image_svg(badge), image.svg)
             texts = (
@@ -184,6 +192,8 @@ class Maker:
                     renderer.badge(badge, listed))
             if language == site.config.language:
                 add(urls.not_found_page(), renderer.not_found())
+        for output, data in endorsement_files(self).items():
+            add(output, data)
         for name, path in self.workshop.theme.static_files().items():
             add(urls.static(name), path.read_bytes())
         add("robots.txt", hosting.render_robots(urls))

@@ -170,12 +170,17 @@ def resolve_site(
             report_duplicate_award(doc, award.id, awards[award.id].source.path, diags)
             continue
         awards[award.id] = award
+    from sitegen.endorsements import resolve_endorsements  # it builds on this module
+
+    endorsers, endorsements = resolve_endorsements(docs, catalog, repo, diags, now=now)
     return Site(
         config=config,
         issuers=tuple(catalog.issuers.values()),
         badges=tuple(catalog.badges.values()),
         awards=tuple(awards[k] for k in sorted(awards)),
         files=tuple(d.path for d in docs),
+        endorsers=endorsers,
+        endorsements=endorsements,
     )
 
 
@@ -283,7 +288,7 @@ def _read_public_keys(f: Fields, ctx: _Context) -> tuple[PublicKeyEntry, ...]:
     keys: list[PublicKeyEntry] = []
     seen: dict[str, Span] = {}
     for node in f.items("keys"):
-        k = ctx.fields(node, PUBLIC_KEY_KEYS, "issuer")
+        k = ctx.fields(node, PUBLIC_KEY_KEYS, f.what)
         if not k.ok:
             continue
         key_id, multikey = k.slug("id", required=True), k.text("multikey", required=True)
@@ -293,13 +298,14 @@ def _read_public_keys(f: Fields, ctx: _Context) -> tuple[PublicKeyEntry, ...]:
                 PublicKey.from_multibase(multikey)
             except KeyMaterialError as exc:
                 ctx.diags.error(
-                    k.span("multikey"), "issuer.bad-public-key", str(exc),
-                    "paste the public key printed by 'sitegen keys show ISSUER' (z6Mk...)",
+                    k.span("multikey"), f"{f.what}.bad-public-key", str(exc),
+                    f"paste the public key printed by 'sitegen keys show {f.what.upper()}' "
+                    "(z6Mk...)",
                 )
                 multikey = None
         if key_id is not None and key_id in seen:
             ctx.diags.error(
-                k.span("id"), "issuer.duplicate-key-id",
+                k.span("id"), f"{f.what}.duplicate-key-id",
                 f"key id '{key_id}' is used twice (first at line {seen[key_id].line})",
                 "give every key its own id, like key-2025",
             )

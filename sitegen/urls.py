@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from sitegen.model import Award, AwardSummary, Badge, Issuer
+from sitegen.model import Award, AwardSummary, Badge, Endorsement, Endorser, Issuer
 
 # Output paths are site-relative POSIX paths; a trailing "/" names a page's
 # folder, whose file is index.html.
@@ -84,12 +84,15 @@ class Urls:
     # Open Badges 3.0 documents
     def did(self, issuer: Issuer) -> str:
         """The issuer's ``did:web`` identifier, served by this site (did:web path rules)."""
+        return self._did_web("issuers", issuer.slug)
+
+    def _did_web(self, *path: str) -> str:
         parts = urlsplit(self.base_url)
         host = (parts.hostname or "").lower()
         if parts.port is not None:
             host += f"%3A{parts.port}"
         segments = [quote(s, safe="") for s in parts.path.split("/") if s]
-        return ":".join(["did:web", host, *segments, "issuers", issuer.slug])
+        return ":".join(["did:web", host, *segments, *path])
 
     def did_document(self, issuer: Issuer) -> str:
         """Where the DID document is served: the did:web URL of the issuer's DID."""
@@ -106,6 +109,31 @@ class Urls:
     def credential_jwt(self, award: Award) -> str:
         """The same credential as a VC-JWT."""
         return f"awards/{award.id}/credential.jwt"
+
+    # endorsements: the endorser's identity, and each endorsement's documents
+    def endorser_did(self, endorser: Endorser) -> str:
+        """The endorser's ``did:web`` identifier, served by this site."""
+        return self._did_web("endorsers", endorser.slug)
+
+    def endorser_did_document(self, endorser: Endorser) -> str:
+        """Where the endorser's DID document is served."""
+        return f"endorsers/{endorser.slug}/did.json"
+
+    def endorser_profile(self, endorser: Endorser) -> str:
+        """OB2 Profile of an endorser (the issuer of its OB2 Endorsements)."""
+        return f"endorsers/{endorser.slug}/profile.json"
+
+    def endorsement_credential(self, endorsement: Endorsement) -> str:
+        """OB 3.0 EndorsementCredential with a Data Integrity proof."""
+        return f"endorsements/{endorsement.slug}/credential.json"
+
+    def endorsement_jwt(self, endorsement: Endorsement) -> str:
+        """The same endorsement credential as a VC-JWT."""
+        return f"endorsements/{endorsement.slug}/credential.jwt"
+
+    def endorsement_ob2(self, endorsement: Endorsement) -> str:
+        """OB 2.0 hosted Endorsement."""
+        return f"endorsements/{endorsement.slug}/endorsement.json"
 
     # images
     def issuer_image(self, issuer: Issuer) -> str:

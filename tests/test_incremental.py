@@ -230,3 +230,43 @@ def test_a_folder_link_loop_in_content_does_not_hang_the_build(site_factory):
     (root / "content/awards/loop").symlink_to(root / "content/awards", target_is_directory=True)
     assert build(root).awards == 1
     assert build(root).mode == "unchanged"
+
+
+ENDORSER = "name: Agence\nurl: https://agence.example.org/\nemail: contact@agence.example.org\n"
+ENDORSEMENT = "endorser: agence\nbadge: ponctuel\nissued: 2024-04-01\ncomment: Fiable.\n"
+
+
+def test_endorsement_changes_rebuild_like_a_clean_build_without_remaking_awards(
+    site_factory, tmp_path
+):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    before = stamps(root / "_site")
+    endorsement = root / "content/endorsements/agence-ponctuel.yaml"
+
+    def add() -> None:
+        (root / "content/endorsers").mkdir()
+        (root / "content/endorsers/agence.yaml").write_text(ENDORSER)
+        endorsement.parent.mkdir()
+        endorsement.write_text(ENDORSEMENT)
+
+    steps = [
+        ("add", add),
+        ("comment", lambda: endorsement.write_text(ENDORSEMENT.replace("Fiable.", "Sérieux."))),
+        ("expiry", lambda: endorsement.write_text(ENDORSEMENT + "expires: 2030-01-01\n")),
+        ("of the issuer", lambda: endorsement.write_text(
+            ENDORSEMENT.replace("badge: ponctuel", "issuer: atelier"))),
+        ("endorser", lambda: (root / "content/endorsers/agence.yaml").write_text(
+            ENDORSER.replace("Agence", "Agence Emploi"))),
+        ("delete", endorsement.unlink),
+    ]
+    for name, change in steps:
+        change()
+        result = build(root)
+        assert (result.mode, result.made) == ("update", 0), name  # award files are untouched
+        assert tree(root / "_site") == clean_build(root, tmp_path / f"clean-{name}"), name
+        assert build(root).mode == "unchanged", name
+    after = stamps(root / "_site")
+    assert not (root / "_site/endorsements/agence-ponctuel").exists()
+    assert all(after[p] == before[p] for p in before if p.startswith("awards/")), \
+        "no award file was rewritten"

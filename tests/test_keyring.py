@@ -162,3 +162,77 @@ def test_key_file_readable_by_others_is_refused(site_factory, tmp_path):
     messages = " ".join(d.message for d in info.value.diagnostics)
     assert "readable by other users" in messages
     assert KEY.to_multibase() not in messages
+
+
+# Endorsers sign their endorsements with keys of their own, handled like issuers' keys.
+ENDORSER_SEED = bytes(range(101, 133))
+ENDORSER_KEY = SigningKey.from_seed(ENDORSER_SEED)
+ENDORSER = "name: Agence\nurl: https://agence.example.org/\nemail: contact@agence.example.org\n"
+ENDORSEMENT = "endorser: agence\nbadge: ponctuel\nissued: 2024-04-01\ncomment: Fiable.\n"
+
+
+def with_endorser(site_factory, *, declared=True):
+    root = with_key(site_factory)
+    endorser = ENDORSER
+    if declared:
+        endorser += f"keys:\n  - id: key-1\n    multikey: {ENDORSER_KEY.public_key.multibase}\n"
+    (root / "content/endorsers").mkdir()
+    (root / "content/endorsers/agence.yaml").write_text(endorser)
+    (root / "content/endorsements").mkdir()
+    (root / "content/endorsements/agence-ponctuel.yaml").write_text(ENDORSEMENT)
+    return root
+
+
+def test_production_refuses_an_endorser_without_its_key(site_factory, tmp_path):
+    root = with_endorser(site_factory)
+    with pytest.raises(ContentError) as info:
+        build_site(root, tmp_path / "out", environ={env_name("atelier"): KEY.to_multibase()},
+                   production=True)
+    (d,) = info.value.diagnostics
+    assert (d.code, d.span.path) == ("keys.unusable", "content/endorsers/agence.yaml")
+    assert "no signing key for endorser 'agence'" in d.message
+    assert d.hint == "run: sitegen keys generate agence"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_endorser_without_a_key_signs_with_the_development_key_and_the_banner(
+    site_factory, tmp_path
+):
+    root = with_endorser(site_factory, declared=False)
+    result = build_site(root, tmp_path / "out", environ={env_name("atelier"): KEY.to_multibase()})
+    assert result.development, "an endorsement signed by a test key proves nothing either"
+    assert "Version de développement" in (tmp_path / "out/index.html").read_text()
+    assert "#development-key" in (tmp_path / "out/endorsers/agence/did.json").read_text()
+    assert "#development-key" not in (tmp_path / "out/issuers/atelier/did.json").read_text()
+
+
+def test_no_endorser_key_material_in_output_or_logs(site_factory, tmp_path):
+    root = with_endorser(site_factory)
+    env = {env_name("atelier"): KEY.to_multibase(), env_name("agence"): ENDORSER_KEY.to_multibase()}
+    result = run("build", "--source", str(root), "--output", str(tmp_path / "out"),
+                 "--production", env=env)
+    assert result.exit_code == 0, result.output
+    credential = (tmp_path / "out/endorsements/agence-ponctuel/credential.json").read_text()
+    assert "did:web:badges.example.org:endorsers:agence#key-1" in credential
+    logs = (result.stdout + result.stderr).encode()
+    for path in [p for p in (tmp_path / "out").rglob("*") if p.is_file()]:
+        data = path.read_bytes()
+        for secret in secret_encodings(ENDORSER_KEY) + secret_encodings(KEY):
+            assert secret not in data, path
+    for secret in secret_encodings(ENDORSER_KEY):
+        assert secret not in logs
+
+
+def test_keys_commands_manage_an_endorsers_key(site_factory):
+    root = with_endorser(site_factory, declared=False)
+    result = run("keys", "generate", "agence", "--source", str(root))
+    assert result.exit_code == 0, result.output
+    key = SigningKey.from_multibase((root / ".keys/agence.key").read_text().strip())
+    assert key.public_key.multibase in (root / "content/endorsers/agence.yaml").read_text()
+    assert "SITEGEN_SIGNING_KEY_AGENCE" in result.stdout
+    shown = run("keys", "show", "agence", "--source", str(root))
+    assert f"public key {key.public_key.multibase}, declared as" in shown.stdout
+    for secret in secret_encodings(key):
+        assert secret not in (result.output + shown.output).encode()
+    missing = run("keys", "show", "agense", "--source", str(root))
+    assert missing.exit_code == 2 and "no issuer or endorser 'agense'" in missing.output

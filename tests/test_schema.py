@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from sitegen import config, resolve
+from sitegen import config, endorsements, resolve
 from sitegen.config import resolve_config
 from sitegen.content import Repository, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostics
@@ -23,8 +23,11 @@ from sitegen.resolve import resolve_site
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "docs" / "schema"
 CONTENT_FORMAT_DOC = ROOT / "docs" / "content-format.md"
-KINDS = ("site", "issuer", "badge", "award")
-FOLDER_KINDS = {"issuers": "issuer", "badges": "badge", "awards": "award"}
+KINDS = ("site", "issuer", "badge", "award", "endorser", "endorsement")
+FOLDER_KINDS = {
+    "issuers": "issuer", "badges": "badge", "awards": "award",
+    "endorsers": "endorser", "endorsements": "endorsement",
+}
 
 # Each object definition of the schema and the loader's tuple of allowed keys.
 KEYS_BY_DEFINITION = {
@@ -40,6 +43,8 @@ KEYS_BY_DEFINITION = {
     "evidence": resolve.EVIDENCE_KEYS,
     "revocation": resolve.REVOKED_KEYS,
     "publicKey": resolve.PUBLIC_KEY_KEYS,
+    "endorser": endorsements.ENDORSER_KEYS,
+    "endorsement": endorsements.ENDORSEMENT_KEYS,
 }
 
 
@@ -152,7 +157,7 @@ def test_schema_accepts_example_content_file(kind: str, path: Path) -> None:
 
 def test_example_content_covers_every_kind_of_file() -> None:
     kinds = [kind for kind, _ in content_files()]
-    assert {"site", "issuer", "badge", "award"} <= set(kinds)
+    assert set(KINDS) <= set(kinds)
 
 
 @pytest.mark.parametrize(("definition", "keys"), list(KEYS_BY_DEFINITION.items()))
@@ -221,15 +226,20 @@ def first_file_using_each_key() -> dict[tuple[str, str], Path]:
 def required_key_cases() -> Iterator[Any]:
     definitions = load_schemas()["content.schema.json"]["$defs"]
     for (kind, key), path in sorted(first_file_using_each_key().items()):
+        # A key of a "oneOf" alternative (an endorsement's badge or issuer) is required
+        # when the file has no other alternative.
+        alternatives = [a["required"] for a in definitions[kind].get("oneOf", [])]
         yield pytest.param(
-            kind, path, key, key in definitions[kind]["required"],
+            kind, path, key,
+            key in definitions[kind]["required"] or any(key in a for a in alternatives),
             id=f"{path.relative_to(ROOT).as_posix()}:{key}",
         )
 
 
 # Keys the example cannot show honestly: a made-up LinkedIn page id would point
-# "Add to profile" at whichever real company owns that number.
-NOT_IN_EXAMPLE = {"issuer.linkedin_id"}
+# "Add to profile" at whichever real company owns that number; the fictitious
+# partners have no key of their own, so their endorsements show the development key.
+NOT_IN_EXAMPLE = {"issuer.linkedin_id", "endorser.keys"}
 
 
 def test_example_content_uses_every_top_level_key() -> None:
@@ -257,7 +267,7 @@ def test_loader_agrees_with_schema_on_required_top_level_keys(
 
 def diagnostic_codes_in_source() -> set[str]:
     """Codes written anywhere in sitegen/; f-string prefixes become a placeholder."""
-    prefixes = "yaml|site|issuer|badge|award|image|content|keys|status|import"
+    prefixes = "yaml|site|issuer|badge|award|image|content|keys|status|import|endorsers?|endorsement"
     files = ("html", "json", "yaml", "png", "svg", "jwt", "key", "py")
     codes: set[str] = set()
     for path in sorted((ROOT / "sitegen").rglob("*.py")):
@@ -276,7 +286,7 @@ def test_content_format_doc_lists_every_diagnostic_code() -> None:
     missing = []
     for code in sorted(diagnostic_codes_in_source()):
         if code.startswith("*."):
-            pattern = rf"`(?:site|issuer|badge|award|content)\.{re.escape(code[2:])}`"
+            pattern = rf"`(?:site|issuer|badge|award|content|endorser|endorsement)\.{re.escape(code[2:])}`"
         else:
             pattern = rf"`{re.escape(code)}`"
         if not re.search(pattern, doc):

@@ -38,6 +38,7 @@ from sitegen.content import (
     read_site_file,
 )
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.endorsements import resolve_endorsements
 from sitegen.images import PreparedImage, read_images
 from sitegen.keyring import read_keyring
 from sitegen.memo import Memo, tree_digest
@@ -205,10 +206,12 @@ def build_site(
     if config is None:
         diags.raise_if_errors()
         raise AssertionError("a missing config is always reported")
-    catalog = resolve_catalog(read_documents(repo, diags, ("issuer", "badge")), repo, config,
-                              diags)
+    documents = read_documents(repo, diags, ("issuer", "badge", "endorser", "endorsement"))
+    catalog = resolve_catalog(documents, repo, config, diags)
+    endorsers, endorsements = resolve_endorsements(documents, catalog, repo, diags, now=now)
     skeleton = Site(config=config, issuers=tuple(catalog.issuers.values()),
-                    badges=tuple(catalog.badges.values()))
+                    badges=tuple(catalog.badges.values()),
+                    endorsers=endorsers, endorsements=endorsements)
     memo = Memo(cache_dir / "cache" if cache_dir is not None else None)
     images = read_images(skeleton, repo, diags, memo)
     keyring = read_keyring(skeleton, source, environ, diags, production=production)

@@ -1,4 +1,5 @@
-"""``sitegen keys``: create, show and rotate issuers' signing keys, never printing secrets."""
+"""``sitegen keys``: create, show and rotate issuers' and endorsers' signing keys, never
+printing secrets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from sitegen.crypto.keys import SigningKey, read_key_file, write_key_file
 from sitegen.diagnostics import Diagnostics
 from sitegen.keyring import KEY_DIR, env_name, key_path, read_secret
-from sitegen.model import Issuer
+from sitegen.model import Endorser, Issuer
 from sitegen.output import OutputError
 
 
@@ -22,11 +23,16 @@ class KeyReport:
 
 
 def _issuer_file(source: Path, slug: str) -> Path:
-    for suffix in (".yaml", ".yml"):
-        path = source / "content" / "issuers" / f"{slug}{suffix}"
-        if path.is_file():
-            return path
-    raise OutputError(f"no issuer '{slug}': content/issuers/{slug}.yaml does not exist")
+    """The issuer's file, else the endorser's (they share one name space, and keys)."""
+    for folder in ("issuers", "endorsers"):
+        for suffix in (".yaml", ".yml"):
+            path = source / "content" / folder / f"{slug}{suffix}"
+            if path.is_file():
+                return path
+    raise OutputError(
+        f"no issuer or endorser '{slug}': neither content/issuers/{slug}.yaml "
+        f"nor content/endorsers/{slug}.yaml exists"
+    )
 
 
 def _key_entry(key_id: str, multikey: str, today: date) -> str:
@@ -69,7 +75,7 @@ def generate_key(source: Path, slug: str, today: date) -> KeyReport:
 
 
 def show_key(
-    source: Path, issuer: Issuer, environ: Mapping[str, str], diags: Diagnostics
+    source: Path, issuer: Issuer | Endorser, environ: Mapping[str, str], diags: Diagnostics
 ) -> KeyReport:
     """Say which key would sign and which public keys are declared (public halves only)."""
     key, origin = read_secret(issuer, source, environ, diags)
@@ -84,7 +90,7 @@ def show_key(
         match = next((k for k in issuer.keys if k.multikey == public), None)
         state = (
             f"declared as '{match.id}'" + (" (retired)" if match.retired else "")
-            if match else "NOT declared in the issuer file"
+            if match else f"NOT declared in {issuer.source.path}"
         )
         lines.append(f"signing key from {origin}: public key {public}, {state}")
     for k in issuer.keys:

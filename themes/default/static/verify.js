@@ -471,10 +471,7 @@
     box.replaceChildren(el("div", { class: `status verdict ${style}` }, [
       el("p", { class: "status-title" }, [t(title)]), ...(text ? [el("p", {}, [text])] : []),
     ]));
-    $("verdict-checks").replaceChildren(...report.checks.map((check) => el("li", { class: `check check-${check.ok ? "ok" : "fail"}` }, [
-      el("span", { class: "check-mark", role: "img", "aria-label": t(check.ok ? "passed" : "failed") }, [check.ok ? "✓" : "✕"]),
-      " ", el("strong", {}, [t("label", { name: t(check.name) })]), ` ${check.detail}`,
-    ])));
+    $("verdict-checks").replaceChildren(...report.checks.map(checkItem));
     $("verdict-details").hidden = report.checks.length === 0;
   }
 
@@ -497,6 +494,11 @@
     ]);
     anchor.after(details, identity);
   }
+
+  const checkItem = (check) => el("li", { class: `check check-${check.ok ? "ok" : "fail"}` }, [
+    el("span", { class: "check-mark", role: "img", "aria-label": t(check.ok ? "passed" : "failed") }, [check.ok ? "✓" : "✕"]),
+    " ", el("strong", {}, [t("label", { name: t(check.name) })]), ` ${check.detail}`,
+  ]);
 
   // "Is this badge yours?": hashes the typed address as the issuer did; nothing leaves the page.
   function initIdentityForm(expected) {
@@ -656,6 +658,9 @@
       if (event.dataTransfer.files[0]) checkFile(event.dataTransfer.files[0]);
     });
   }
+
+  // Badge and issuer pages check their endorsements with the same steps (endorse.js).
+  window.sitegenVerifyEngine = { verify, didWebUrl, fetchText, invalid, unknown, newReport, subjectOf, issuerName, formatDate, el, t, checkItem, STYLES };
 
   if ($("live-verdict")) initAwardPage($("live-verdict"));
   if ($("verify-form")) initVerifyPage($("verify-form"));

@@ -95,5 +95,14 @@
   "idNoMatch": _("This address does not match: the badge was not awarded to it."),
   "noExpiry": _("no expiry date"),
   "recipientHashed": _("a person identified by their email address (kept private)"),
+  "cSubject": _("Endorsed"),
+  "eNotThisEndorsement": _("this credential does not endorse %(subject)s.", subject="%(subject)s"),
+  "endValid": _("Your browser has just checked the signature of %(endorser)s and its key, published on this site.", endorser="%(endorser)s"),
+  "endUntil": _("This endorsement is valid until %(date)s.", date="%(date)s"),
+  "endExpired": _("This endorsement expired on %(date)s.", date="%(date)s"),
+  "endNotYet": _("This endorsement is valid from %(date)s.", date="%(date)s"),
+  "endInvalid": _("Do not trust this endorsement: %(reason)s", reason="%(reason)s"),
+  "endUnknown": _("Your browser could not check this endorsement: %(reason)s", reason="%(reason)s"),
+  "endHow": _("How your browser checked this endorsement"),
 } %}
 window.sitegenVerify = {{ {"zone": site.config.timezone, "messages": verify_messages}|tojson }};
