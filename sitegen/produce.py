@@ -30,6 +30,7 @@ from sitegen.model import Award, AwardSummary, Issuer, Site
 from sitegen.output import MARKER
 from sitegen.qr import qr_svg
 from sitegen.render import Renderer
+from sitegen.renewals import Renewals
 from sitegen.share import render_share_image, share_tagline
 from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
 from sitegen.theme import Theme
@@ -93,9 +94,11 @@ class Maker:
         folder = self.urls.award_folder(award_id)
         return [self.urls.localized(folder, lang) for lang in self.workshop.site.config.languages]
 
-    def award_files(self, award: Award, index: int) -> dict[str, bytes]:
+    def award_files(
+        self, award: Award, index: int, renewals: Renewals | None = None
+    ) -> dict[str, bytes]:
         """Every file of one award: OB 2.0 assertion, signed OB 3.0 credential and JWT, baked
-        images, evidence files and its pages in every language."""
+        images, evidence files and its pages in every language (which show ``renewals``)."""
         urls, tr = self.urls, self.tr
         issuer = award.badge.issuer
         image = self.workshop.images[award.badge.image.path]
@@ -123,7 +126,9 @@ class Maker:
             urls.absolute(urls.award_page(award)), title=self.renderers[tr.language].qr_title(award)
         ).encode("utf-8")
         for language, renderer in self.renderers.items():
-            files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
+            files[urls.localized(urls.award_page(award), language)] = renderer.award(
+                award, renewals
+            )
             files[urls.localized(urls.certificate_page(award), language)] = (
                 renderer.certificate(award)
             )

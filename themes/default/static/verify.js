@@ -520,7 +520,7 @@
     const staticBox = $("status");
     if (staticBox && Date.parse(staticBox.dataset.expires) <= Date.now()) {
       staticBox.classList.replace("status-valid", "status-expired");
-      staticBox.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
+      document.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
     }
     $("verdict-nojs").hidden = true;
     $("identity-check").hidden = false;
