@@ -62,14 +62,16 @@ def check_alignment(a: Fields, url: str, framework: str | None, code: str | None
     is_esco_url = ESCO_HOST.match(url) is not None
     if (_names_esco(framework) or is_esco_url) and not ESCO_URI.fullmatch(url):
         a.diags.error(
-            a.span("url"), "badge.bad-esco-uri",
+            a.span("url"),
+            "badge.bad-esco-uri",
             f"'{url}' is not the address (URI) of an ESCO skill or occupation",
             _esco_hint(url),
         )
         ok = False
     elif is_esco_url and framework is not None and not _names_esco(framework):
         a.diags.error(
-            a.span("framework"), "badge.framework-mismatch",
+            a.span("framework"),
+            "badge.framework-mismatch",
             f"the address is an ESCO concept but the framework is '{framework}'",
             "write framework: ESCO, or give the address of a concept of that framework",
         )
@@ -78,7 +80,8 @@ def check_alignment(a: Fields, url: str, framework: str | None, code: str | None
         ok = _check_rome(a, url, code) and ok
     elif code is not None and is_esco_url and ROME_CODE.fullmatch(code):
         a.diags.error(
-            a.span("code"), "badge.framework-mismatch",
+            a.span("code"),
+            "badge.framework-mismatch",
             f"'{code}' is a ROME code but the address is an ESCO concept",
             "give each framework its own alignment: one for ESCO, one with framework: ROME",
         )
@@ -90,7 +93,8 @@ def _check_rome(a: Fields, url: str, code: str | None) -> bool:
     if code is None:
         if a.get("code") is None:  # a bad value was reported already
             a.diags.error(
-                a.span("framework"), "badge.bad-rome-code",
+                a.span("framework"),
+                "badge.bad-rome-code",
                 "a ROME alignment needs the code of its job sheet",
                 "add code: with one letter and four digits, like K2304",
             )
@@ -100,14 +104,20 @@ def _check_rome(a: Fields, url: str, code: str | None) -> bool:
         if ROME_CODE.fullmatch(code.strip().upper()):
             hint = f"did you mean '{code.strip().upper()}'?"
         a.diags.error(
-            a.span("code"), "badge.bad-rome-code", f"'{code}' is not a ROME code", hint,
+            a.span("code"),
+            "badge.bad-rome-code",
+            f"'{code}' is not a ROME code",
+            hint,
         )
         return False
-    named = {found.upper() for found in ROME_IN_TEXT.findall(urlsplit(url).path + "?"
-                                                            + urlsplit(url).query)}
+    named = {
+        found.upper()
+        for found in ROME_IN_TEXT.findall(urlsplit(url).path + "?" + urlsplit(url).query)
+    }
     if named and code not in named:
         a.diags.error(
-            a.span("url"), "badge.bad-rome-code",
+            a.span("url"),
+            "badge.bad-rome-code",
             f"the address names the job sheet {', '.join(sorted(named))} but the code is '{code}'",
             "copy the address of the job sheet whose code you give",
         )

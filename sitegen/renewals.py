@@ -68,7 +68,8 @@ def check_renewals(
         if target is None:
             same_badge = [a.id for _, a in by_id.values() if a.badge.slug == award.badge.slug]
             diags.error(
-                _renews_span(repo, rel), "award.unknown-renewed",
+                _renews_span(repo, rel),
+                "award.unknown-renewed",
                 f"award '{award.renews}' does not exist",
                 suggest(award.renews, same_badge)
                 or "write the id of the earlier award: its file name, or its 'id'",
@@ -82,7 +83,8 @@ def check_renewals(
         if old.id in renewed_by:
             first = by_id[renewed_by[old.id]][0]
             diags.error(
-                _renews_span(repo, rel), "award.renewed-twice",
+                _renews_span(repo, rel),
+                "award.renewed-twice",
                 f"award '{old.id}' is already renewed by {first}",
                 "an award is renewed once: renew the most recent award of the badge instead",
             )

@@ -542,6 +542,8 @@ def _read_evidence(
         e, ctx.zone, criterion=criterion, limit=limit, limit_name=limit_name
     )
     if not (narrative or url or path or (criterion and observed)):
+        if e.get("observed") is not None and (observed is None or cid is not None):
+            return None  # the period or the criterion was reported already
         ctx.diags.error(
             node.span, "award.empty-evidence",
             "evidence needs a 'narrative', a 'url' or a 'file' "

@@ -29,7 +29,8 @@ def validators_text(validation: Validation, tr: Translator) -> str:
     if len(people) <= 1:
         return "".join(people)
     return tr.gettext("%(first)s and %(last)s") % {
-        "first": ", ".join(people[:-1]), "last": people[-1],
+        "first": ", ".join(people[:-1]),
+        "last": people[-1],
     }
 
 
@@ -39,7 +40,8 @@ def decision_text(validation: Validation, tr: Translator) -> str:
     people = validators_text(validation, tr)
     if people:
         sentence = tr.gettext("%(decision)s, taken by %(people)s") % {
-            "decision": sentence, "people": people,
+            "decision": sentence,
+            "people": people,
         }
     return sentence + "."
 
@@ -47,8 +49,10 @@ def decision_text(validation: Validation, tr: Translator) -> str:
 def observation_text(name: str, period: ObservationPeriod, tr: Translator) -> str:
     """``Ponctualité : observation sur 6 mois, du 1 septembre 2023 au 29 février 2024``."""
     return tr.gettext("%(criterion)s: observed over %(duration)s, from %(start)s to %(end)s") % {
-        "criterion": name, "duration": tr.duration(observed_duration(period)),
-        "start": tr.date(period.start), "end": tr.date(period.end),
+        "criterion": name,
+        "duration": tr.duration(observed_duration(period)),
+        "start": tr.date(period.start),
+        "end": tr.date(period.end),
     }
 
 
@@ -72,15 +76,16 @@ def decision_evidence(award: Award, tr: Translator, *, evidence_type: object) ->
     if award.validation is None:
         return []
     decision = decision_text(award.validation, tr)
-    observations = [text for text in (evidence_observation(e, tr) for e in award.evidence)
-                    if text]
+    observations = [text for text in (evidence_observation(e, tr) for e in award.evidence) if text]
     narrative = decision
     if observations:
         narrative += "\n\n" + "\n".join(f"- {text}" for text in observations)
-    return [{
-        "type": evidence_type,
-        "name": tr.gettext("Collegial validation"),
-        "description": decision,
-        "narrative": narrative,
-        "genre": tr.gettext("Collegial decision"),
-    }]
+    return [
+        {
+            "type": evidence_type,
+            "name": tr.gettext("Collegial validation"),
+            "description": decision,
+            "narrative": narrative,
+            "genre": tr.gettext("Collegial decision"),
+        }
+    ]

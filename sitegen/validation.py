@@ -29,14 +29,16 @@ def read_validation(f: Fields, zone: tzinfo, issued: datetime | None) -> Validat
         return None
     when = v.moment("date", zone, required=True)
     validators = tuple(
-        person for person in (_read_validator(item, v) for item in v.items("validators"))
+        person
+        for person in (_read_validator(item, v) for item in v.items("validators"))
         if person is not None
     )
     if when is None:
         return None
     if issued is not None and when > issued:
         f.diags.error(
-            v.span("date"), "award.decision-after-issued",
+            v.span("date"),
+            "award.decision-after-issued",
             f"the decision is dated {when.date().isoformat()}, after the award "
             f"({issued.date().isoformat()})",
             "the badge is awarded once the team has decided: check both dates",
@@ -49,9 +51,12 @@ def _read_validator(item: Node, v: Fields) -> Validator | None:
     if isinstance(item.value, str):  # "Claire Martin, encadrante technique" is enough
         text = item.value.strip()
         if not text or len(text) > 300:
-            v.diags.error(item.span, "award.bad-item", "bad entry in 'validators'",
-                          "write the person's name and role, like 'Claire Martin, "
-                          "encadrante technique'")
+            v.diags.error(
+                item.span,
+                "award.bad-item",
+                "bad entry in 'validators'",
+                "write the person's name and role, like 'Claire Martin, encadrante technique'",
+            )
             return None
         return Validator(name=text)
     p = Fields(item, v.diags, allowed=VALIDATOR_KEYS, what="award", language=v.language)
@@ -63,7 +68,11 @@ def _read_validator(item: Node, v: Fields) -> Validator | None:
 
 
 def read_observed(
-    e: Fields, zone: tzinfo, *, criterion: Criterion | None, limit: datetime | None,
+    e: Fields,
+    zone: tzinfo,
+    *,
+    criterion: Criterion | None,
+    limit: datetime | None,
     limit_name: str,
 ) -> ObservationPeriod | None:
     """An evidence item's ``observed: {from, to}`` period (both days included).
@@ -82,7 +91,8 @@ def read_observed(
         return None
     if end < start:
         e.diags.error(
-            o.span("to"), "award.observation-order",
+            o.span("to"),
+            "award.observation-order",
             f"the observation ends ({end.date().isoformat()}) before it starts "
             f"({start.date().isoformat()})",
             "'from' is the first day observed, 'to' the last one",
@@ -90,17 +100,22 @@ def read_observed(
         return None
     if limit is not None and end > limit:
         e.diags.error(
-            o.span("to"), "award.observation-after-decision",
+            o.span("to"),
+            "award.observation-after-decision",
             f"the observation ends on {end.date().isoformat()}, after the {limit_name} "
             f"({limit.date().isoformat()})",
             "a criterion is validated once observed: end the period on or before that day",
         )
         return None
     period = ObservationPeriod(start=start, end=end)
-    if criterion is not None and criterion.period is not None \
-            and criterion.period.add_to(start) > end + timedelta(days=1):
+    if (
+        criterion is not None
+        and criterion.period is not None
+        and criterion.period.add_to(start) > end + timedelta(days=1)
+    ):
         e.diags.error(
-            o.span("from"), "award.short-observation",
+            o.span("from"),
+            "award.short-observation",
             f"criterion '{criterion.id}' is observed over {criterion.period.text}, but this "
             f"period lasts {observed_text(period)}",
             "the badge promises this length of observation: check the dates, or change "
