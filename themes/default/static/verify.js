@@ -521,6 +521,7 @@
     if (staticBox && Date.parse(staticBox.dataset.expires) <= Date.now()) {
       staticBox.classList.replace("status-valid", "status-expired");
       document.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
+      document.querySelectorAll("details[data-open-when-expired]").forEach((node) => { node.open = true; });
     }
     $("verdict-nojs").hidden = true;
     $("identity-check").hidden = false;
