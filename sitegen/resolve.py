@@ -576,7 +576,6 @@ def _read_met_criteria(f: Fields, badge: Badge) -> tuple[Criterion, ...]:
     return tuple(c for c in badge.criteria if not c.optional or c.id in named)
 
 
-
 def _read_renews(f: Fields, award_id: str | None) -> str | None:
     """The id of the award this one renews (checked against the other awards later)."""
     renews = f.slug("renews")
