@@ -167,3 +167,24 @@ def test_renewing_remakes_the_renewed_award_but_not_the_others(site_factory):
     result = build(root)
     # The renewal and the award it renews, not the others.
     assert (result.mode, result.made, result.reused) == ("update", 2, 4)
+
+
+def test_linking_follows_chains_and_stops_on_a_loop_check_would_refuse(site_factory):
+    from dataclasses import replace
+
+    from sitegen.model import AwardSummary
+    from sitegen.renewals import link_renewals
+
+    site, _ = load(site_factory({"content/awards/2025/a2.yaml": NEW}))
+    a1, a2 = (AwardSummary.of(a) for a in site.awards)
+    a3 = replace(a2, id="a3", renews="a2", issued=a2.issued.replace(year=2026), listed=True)
+    links = link_renewals([a1, a2, a3])
+    assert links["a1"].renewed_on == a2.issued and links["a1"].latest.id == "a3"
+    assert [h.id for h in links["a3"].history] == ["a2", "a1"] and links["a3"].latest is None
+    assert links["a2"].latest.listed is True
+    looped = link_renewals([replace(a1, renews="a3"), a2, a3])  # refused by check_renewals
+    assert {award_id: len(r.history) for award_id, r in looped.items()} == {
+        "a1": 2,
+        "a2": 2,
+        "a3": 2,
+    }
