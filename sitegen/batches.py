@@ -17,6 +17,7 @@ from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.model import AwardSummary
 from sitegen.output import replace_folders, write_files
 from sitegen.parallel import run_chunks
+from sitegen.renewals import Renewals
 from sitegen.resolve import Catalog, resolve_award
 
 if TYPE_CHECKING:  # produce imports the signing and rendering machinery: only when making
@@ -93,19 +94,19 @@ class AwardWorker:
     fresh: bool
 
 
-def make_awards(worker: AwardWorker, tasks: Sequence[tuple[str, int]]) -> list[
+def make_awards(worker: AwardWorker, tasks: Sequence[tuple[str, int, Renewals | None]]) -> list[
     tuple[str, int, int]
 ]:
     """Read, make and write some awards (already validated): id, file count and bytes of each."""
     done = []
-    for rel, index in tasks:
+    for rel, index, renewals in tasks:
         diags = Diagnostics()
         doc = read_document(worker.maker.workshop.repo, "award", rel, diags)
         award = resolve_award(doc, worker.catalog, worker.maker.workshop.repo, diags) \
             if doc is not None else None
         if award is None:  # the file changed since it was validated
             raise ContentError(diags.sorted())
-        files = worker.maker.award_files(award, index)
+        files = worker.maker.award_files(award, index, renewals)
         if worker.fresh:
             write_files(worker.root, files)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -201,6 +202,32 @@ class Evidence:
     file: str | None = None
     """Site-relative path of a file published with the award."""
     criterion: Criterion | None = None
+    observed: ObservationPeriod | None = None
+    """When the criterion was observed, for evidence of an observation at work."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObservationPeriod:
+    """The days over which a criterion was observed, both included."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validator:
+    """A member of the issuer's staff who took part in the decision to award."""
+
+    name: str
+    role: Localized | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validation:
+    """Who decided to award the badge, and when (the collegial decision)."""
+
+    date: datetime
+    validators: tuple[Validator, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +255,9 @@ class Award:
     revocation: Revocation | None = None
     listed: bool = False
     """Shown in indexes and to search engines (only with the earner's consent)."""
+    validation: Validation | None = None
+    renews: str | None = None
+    """The id of the earlier award of the same badge to the same person that this renews."""
     source: Span
 
 
@@ -247,6 +277,9 @@ class AwardSummary:
     listed: bool = False
     shown_name: str | None = None
     """The earner's name as they consented to show it, or None."""
+    renews: str | None = None
+    recipient_key: str = ""
+    """A digest of the recipient's email: renewals must be of the same person."""
 
     @classmethod
     def of(cls, award: Award) -> AwardSummary:
@@ -254,8 +287,14 @@ class AwardSummary:
         return cls(
             id=award.id, badge=award.badge, issued=award.issued, expires=award.expires,
             revocation=award.revocation, listed=award.listed,
-            shown_name=award.recipient.shown_name,
+            shown_name=award.recipient.shown_name, renews=award.renews,
+            recipient_key=recipient_key(award.recipient.email),
         )
+
+
+def recipient_key(email: str) -> str:
+    """A short digest of a normalized email, to compare recipients without keeping emails."""
+    return hashlib.sha256(email.encode("utf-8")).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sitegen.frameworks import framework_of
 from sitegen.i18n import Translator
 from sitegen.identity import recipient_identity, recipient_salt
 from sitegen.model import Alignment, Award, AwardSummary, Badge, Evidence, Issuer, Localized
+from sitegen.trail import decision_evidence, evidence_observation, observation_genre
 from sitegen.urls import Urls
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -70,6 +72,9 @@ def evidence_narrative(evidence: Evidence, tr: Translator) -> str:
     if evidence.criterion:
         label = tr.gettext("Criterion: %(name)s") % {"name": _text(evidence.criterion.name, tr)}
         narrative = f"{label}\n\n{narrative}".strip()
+    observation = evidence_observation(evidence, tr)
+    if observation:
+        narrative = f"{narrative}\n\n{observation}".strip()
     return narrative
 
 
@@ -100,8 +105,10 @@ def alignment_fields(alignment: Alignment, tr: Translator) -> JsonObject:
     entry: JsonObject = {"targetName": _text(alignment.name, tr), "targetUrl": alignment.url}
     if alignment.description:
         entry["targetDescription"] = _text(alignment.description, tr)
-    if alignment.framework:
-        entry["targetFramework"] = alignment.framework
+    known = framework_of(alignment)
+    framework = alignment.framework or (known.name_in_credentials if known else None)
+    if framework:
+        entry["targetFramework"] = framework
     if alignment.code:
         entry["targetCode"] = alignment.code
     return entry
@@ -111,7 +118,7 @@ def evidence_list(
     award: Award, urls: Urls, tr: Translator, *, evidence_type: object
 ) -> list[JsonObject]:
     """An award's evidence, with fields named alike in OB 2.0 and OB 3.0."""
-    items = []
+    items = decision_evidence(award, tr, evidence_type=evidence_type)
     for e in award.evidence:
         item: JsonObject = {"type": evidence_type}
         if e.url:
@@ -123,6 +130,8 @@ def evidence_list(
         narrative = evidence_narrative(e, tr)
         if narrative:
             item["narrative"] = narrative
+        if e.observed:
+            item["genre"] = observation_genre(tr)
         items.append(item)
     return items
 

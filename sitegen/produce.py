@@ -32,6 +32,7 @@ from sitegen.obendorse import with_endorsements
 from sitegen.output import MARKER
 from sitegen.qr import qr_png
 from sitegen.render import Renderer
+from sitegen.renewals import Renewals
 from sitegen.share import render_share_image, share_tagline
 from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
 from sitegen.theme import Theme
@@ -99,9 +100,11 @@ class Maker:
         folder = self.urls.award_folder(award_id)
         return [self.urls.localized(folder, lang) for lang in self.workshop.site.config.languages]
 
-    def award_files(self, award: Award, index: int) -> dict[str, bytes]:
+    def award_files(
+        self, award: Award, index: int, renewals: Renewals | None = None
+    ) -> dict[str, bytes]:
         """Every file of one award: OB 2.0 assertion, signed OB 3.0 credential and JWT, baked
-        images, evidence files and its pages in every language."""
+        images, evidence files and its pages in every language (which show ``renewals``)."""
         urls, tr = self.urls, self.tr
         issuer = award.badge.issuer
         image = self.workshop.images[award.badge.image.path]
@@ -127,7 +130,9 @@ class Maker:
                 )
         files[urls.qr_code(award)] = qr_png(urls.absolute(urls.award_page(award)))
         for language, renderer in self.renderers.items():
-            files[urls.localized(urls.award_page(award), language)] = renderer.award(award)
+            files[urls.localized(urls.award_page(award), language)] = renderer.award(
+                award, renewals
+            )
         return files
 
     def site_files(

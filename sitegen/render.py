@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,11 +13,24 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
+from sitegen.frameworks import Framework, framework_of
 from sitegen.i18n import Translator, language_name
 from sitegen.identity import credential_code, recipient_identity, recipient_salt
-from sitegen.model import Award, AwardSummary, Badge, Duration, Issuer, Localized, Site
+from sitegen.model import (
+    Alignment,
+    Award,
+    AwardSummary,
+    Badge,
+    Duration,
+    Issuer,
+    Localized,
+    ObservationPeriod,
+    Site,
+)
+from sitegen.renewals import NO_RENEWALS, Renewals
 from sitegen.richtext import render_markdown, to_plain_text
 from sitegen.sharing import linkedin_url, verifierplus_url
+from sitegen.trail import observed_duration
 from sitegen.urls import Urls, relative_url
 
 
@@ -59,6 +72,8 @@ class AwardView:
     salt: str
     status: str
     """"revoked", "expiring" (has an expiry date) or "valid"."""
+    observed: Mapping[str, ObservationPeriod] = field(default_factory=dict)
+    """The observation period of each criterion that evidence gives one for."""
 
     @classmethod
     def of(cls, award: Award) -> AwardView:
@@ -69,9 +84,13 @@ class AwardView:
             status = "expiring"
         else:
             status = "valid"
+        observed = {
+            e.criterion.id: e.observed for e in reversed(award.evidence)
+            if e.criterion is not None and e.observed is not None
+        }  # reversed: the first evidence of a criterion wins
         return cls(
             award=award, code=credential_code(award), identity=recipient_identity(award),
-            salt=recipient_salt(award), status=status,
+            salt=recipient_salt(award), status=status, observed=observed,
         )
 
 
@@ -143,6 +162,9 @@ class Renderer:
             t=self.text, md=self.markdown, plain=self.plain, date=self.date,
             short_date=self.short_date, duration=self.duration, iso=self.iso,
         )
+        self.env.filters.update(
+            observed=observed_duration, alignment_label=self.alignment_label,
+        )
 
     def _gettext(self, message: str, /, **variables: Any) -> Markup:
         return Markup(self.tr.gettext(message)) % variables  # noqa: S704 - our own catalog
@@ -175,6 +197,17 @@ class Renderer:
     def duration(self, value: Duration) -> str:
         """A duration in words for the page's language."""
         return self.tr.duration(value)
+
+    def alignment_label(self, alignment: Alignment) -> str:
+        """What an alignment refers to, in words (``compétence ESCO``, ``fiche ROME K2304``)."""
+        known = framework_of(alignment)
+        if known is Framework.ESCO_SKILL:
+            return self.tr.gettext("ESCO skill")
+        if known is Framework.ESCO_OCCUPATION:
+            return self.tr.gettext("ESCO occupation")
+        if known is Framework.ROME:
+            return self.tr.gettext("ROME job sheet %(code)s") % {"code": alignment.code}
+        return " ".join(part for part in (alignment.framework, alignment.code) if part)
 
     @staticmethod
     def iso(value: datetime) -> str:
@@ -253,8 +286,9 @@ class Renderer:
             }
         return title
 
-    def award(self, award: Award) -> bytes:
-        """An award's verification page, with its printable certificate (shown at #certificate)."""
+    def award(self, award: Award, renewals: Renewals | None = None) -> bytes:
+        """An award's verification page, with the awards it renews or that renew it, and its
+        printable certificate (shown at #certificate)."""
         view = AwardView.of(award)
         title = self.award_title(award)
         path = self.urls.award_page(award)
@@ -264,6 +298,7 @@ class Renderer:
         )
         return self.render(
             "award.html", page, view=view, award=award, badge=award.badge,
+            renewals=renewals or NO_RENEWALS,
             linkedin_url=linkedin_url(award, self.urls, self.tr),
             verifierplus_url=verifierplus_url(award, self.urls),
             award_url=self.urls.absolute(path), qr_alt=self.qr_title(award),

@@ -13,9 +13,11 @@ from sitegen.content import Repository, SourceDocument
 from sitegen.crypto.keys import KeyMaterialError, PublicKey
 from sitegen.diagnostics import Diagnostics, Span, suggest
 from sitegen.fields import LANGUAGE, SLUG, Fields
+from sitegen.frameworks import check_alignment
 from sitegen.model import (
     Alignment,
     Award,
+    AwardSummary,
     Badge,
     Criterion,
     Evidence,
@@ -29,6 +31,8 @@ from sitegen.model import (
     Site,
     SiteConfig,
 )
+from sitegen.renewals import check_renewals
+from sitegen.validation import read_observed, read_validation
 from sitegen.yamlsrc import Entry, Node
 
 T = TypeVar("T")
@@ -45,14 +49,14 @@ BADGE_KEYS = (
 )
 AWARD_KEYS = (
     "id", "badge", "recipient", "issued", "expires", "narrative", "evidence",
-    "optional_criteria", "revoked", "listed",
+    "optional_criteria", "revoked", "listed", "validation", "renews",
 )
 IMAGE_KEYS = ("file", "alt")
 CRITERIA_KEYS = ("narrative", "items")
 CRITERION_KEYS = ("id", "name", "description", "period", "optional")
 ALIGNMENT_KEYS = ("name", "url", "framework", "code", "description")
 RECIPIENT_KEYS = ("email", "name", "display")
-EVIDENCE_KEYS = ("name", "narrative", "url", "file", "criterion")
+EVIDENCE_KEYS = ("name", "narrative", "url", "file", "criterion", "observed")
 REVOKED_KEYS = ("date", "reason")
 
 
@@ -170,6 +174,7 @@ def resolve_site(
             report_duplicate_award(doc, award.id, awards[award.id].source.path, diags)
             continue
         awards[award.id] = award
+    check_renewals(((a.source.path, AwardSummary.of(a)) for a in awards.values()), repo, diags)
     from sitegen.endorsements import resolve_endorsements  # it builds on this module
 
     endorsers, endorsements = resolve_endorsements(docs, catalog, repo, diags, now=now)
@@ -404,7 +409,7 @@ def _read_alignment(node: Node, ctx: _Context) -> Alignment | None:
     name, url = a.localized("name", required=True, max_len=300), a.url("url", required=True)
     framework, code = a.text("framework", max_len=200), a.text("code", max_len=100)
     description = a.localized("description")
-    if name is None or url is None:
+    if name is None or url is None or not check_alignment(a, url, framework, code):
         return None
     return Alignment(name=name, url=url, framework=framework, code=code, description=description)
 
@@ -449,10 +454,16 @@ def _read_award(
     revocation = _read_revocation(f, ctx)
     narrative = f.localized("narrative")
     listed = f.boolean("listed", default=False)
+    validation = read_validation(f, ctx.zone, issued)
+    renews = _read_renews(f, award_id)
     if badge is None:
         return None
     evidence = tuple(
-        e for e in (_read_evidence(n, ctx, doc.path, badge) for n in f.items("evidence"))
+        e for e in (
+            _read_evidence(n, ctx, doc.path, badge, validation.date if validation else issued,
+                           "decision" if validation else "award")
+            for n in f.items("evidence")
+        )
         if e is not None
     )
     met = _read_met_criteria(f, badge)
@@ -474,7 +485,7 @@ def _read_award(
     return Award(
         id=award_id, badge=badge, recipient=recipient, issued=issued, expires=expires,
         narrative=narrative, evidence=evidence, met_criteria=met, revocation=revocation,
-        listed=listed, source=doc.node.span,
+        listed=listed, validation=validation, renews=renews, source=doc.node.span,
     )
 
 
@@ -510,7 +521,9 @@ def _read_revocation(f: Fields, ctx: _Context) -> Revocation | None:
     return Revocation(date=when, reason=reason)
 
 
-def _read_evidence(node: Node, ctx: _Context, base: str, badge: Badge) -> Evidence | None:
+def _read_evidence(
+    node: Node, ctx: _Context, base: str, badge: Badge, limit: datetime | None, limit_name: str
+) -> Evidence | None:
     e = ctx.fields(node, EVIDENCE_KEYS, "award")
     if not e.ok:
         return None
@@ -531,13 +544,22 @@ def _read_evidence(node: Node, ctx: _Context, base: str, badge: Badge) -> Eviden
                 f"badge '{badge.slug}' has no criterion '{cid}'",
                 suggest(cid, by_id) or (f"criteria: {', '.join(by_id)}" if by_id else None),
             )
-    if not (narrative or url or path):
+    observed = read_observed(
+        e, ctx.zone, criterion=criterion, limit=limit, limit_name=limit_name
+    )
+    if not (narrative or url or path or (criterion and observed)):
+        if e.get("observed") is not None and (observed is None or cid is not None):
+            return None  # the period or the criterion was reported already
         ctx.diags.error(
             node.span, "award.empty-evidence",
-            "evidence needs a 'narrative', a 'url' or a 'file'",
+            "evidence needs a 'narrative', a 'url' or a 'file' "
+            "(or a 'criterion' with its 'observed' period)",
         )
         return None
-    return Evidence(name=name, narrative=narrative, url=url, file=path, criterion=criterion)
+    return Evidence(
+        name=name, narrative=narrative, url=url, file=path, criterion=criterion,
+        observed=observed,
+    )
 
 
 def _read_met_criteria(f: Fields, badge: Badge) -> tuple[Criterion, ...]:
@@ -559,3 +581,14 @@ def _read_met_criteria(f: Fields, badge: Badge) -> tuple[Criterion, ...]:
         named.add(criterion.id)
     return tuple(c for c in badge.criteria if not c.optional or c.id in named)
 
+
+def _read_renews(f: Fields, award_id: str | None) -> str | None:
+    """The id of the award this one renews (checked against the other awards later)."""
+    renews = f.slug("renews")
+    if renews is not None and renews == award_id:
+        f.diags.error(
+            f.span("renews"), "award.renews-itself", "an award cannot renew itself",
+            "write the id of the earlier award of this badge to the same person",
+        )
+        return None
+    return renews

@@ -27,7 +27,7 @@ from sitegen.diagnostics import Diagnostic, Severity, Span
 from sitegen.model import AwardSummary, Badge, Localized, Revocation
 
 # Bump when the meaning of a recorded value changes: older records are then ignored.
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 # What a site's folder holds that a build reads (the site's own theme and keys included).
 SOURCE_INPUTS = ("site.yaml", "status-indexes.yaml", "content", "themes", ".keys")
@@ -159,6 +159,8 @@ class AwardRecord:
     files: int
     """How many files its folders hold, and their size in bytes."""
     bytes: int
+    renewals: str = ""
+    """Digest of its place among renewals (its page links to the awards around it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,7 +314,8 @@ def _encode_award(record: AwardRecord) -> list[Any]:
     return [
         record.file, record.key, s.badge.slug, s.issued.isoformat(),
         s.expires.isoformat() if s.expires else None, revocation, s.listed, s.shown_name,
-        list(record.evidence), record.files, record.bytes,
+        list(record.evidence), record.files, record.bytes, s.renews, s.recipient_key,
+        record.renewals,
     ]
 
 
@@ -320,7 +323,7 @@ def _decode_award(
     award_id: str, row: list[Any], badges: Mapping[str, Badge]
 ) -> AwardRecord | None:
     file, key, badge_slug, issued, expires, revocation, listed, shown_name = row[:8]
-    evidence, files, size = row[8:11]
+    evidence, files, size, renews, recipient, renewals = row[8:14]
     badge = badges.get(badge_slug)
     if badge is None:
         return None
@@ -331,11 +334,11 @@ def _decode_award(
             date=datetime.fromisoformat(revocation[0]),
             reason=Localized(tuple((str(k), str(v)) for k, v in revocation[1])),
         ) if revocation else None,
-        listed=bool(listed), shown_name=shown_name,
+        listed=bool(listed), shown_name=shown_name, renews=renews, recipient_key=str(recipient),
     )
     return AwardRecord(
         file=file, key=key, summary=summary, evidence=tuple(evidence), files=int(files),
-        bytes=int(size),
+        bytes=int(size), renewals=str(renewals),
     )
 
 

@@ -152,11 +152,11 @@ def test_a_build_that_fails_half_way_leaves_no_record_and_the_next_one_repairs(
     real = produce.Maker.award_files
     calls = []
 
-    def failing(self, award, index):  # type: ignore[no-untyped-def]
+    def failing(self, award, *rest):  # type: ignore[no-untyped-def]
         calls.append(award.id)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real(self, award, index)
+        return real(self, award, *rest)
 
     monkeypatch.setattr(produce.Maker, "award_files", failing)
     with pytest.raises(OutputError, match="No space left"):

@@ -221,3 +221,17 @@ def test_gather_reports_every_missing_value_without_asking():
     with pytest.raises(Exception, match="missing --a, --d"):
         gather(questions, {}, None)
     assert gather(questions, {"a": " 1 ", "d": "2"}, None) == {"a": "1", "b": "x", "d": "2"}
+
+
+def test_new_award_comments_show_a_trail_and_a_renewal_that_check_accepts(site_factory):
+    root = site_factory()
+    run("new", "award", "--source", root, "--recipient-email", "ada@example.net",
+        "--issued", "2024-09-02")
+    path = award_file(root)
+    text = path.read_text(encoding="utf-8")
+    uncommented = re.sub(r"^# ((?:evidence|validation|renews|  ).*)$", r"\1", text, flags=re.M)
+    uncommented = uncommented.replace("the-criterion-id", "ponctualite")
+    uncommented = uncommented.replace("the-id-of-an-earlier-award", "a1")
+    assert uncommented.count("\nvalidation:") == uncommented.count("\nrenews: a1") == 1
+    path.write_text(uncommented, encoding="utf-8")
+    check_passes(root)

@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from sitegen import config, endorsements, resolve
+from sitegen import config, endorsements, resolve, validation
 from sitegen.config import resolve_config
 from sitegen.content import Repository, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostics
@@ -45,6 +45,9 @@ KEYS_BY_DEFINITION = {
     "publicKey": resolve.PUBLIC_KEY_KEYS,
     "endorser": endorsements.ENDORSER_KEYS,
     "endorsement": endorsements.ENDORSEMENT_KEYS,
+    "validation": validation.VALIDATION_KEYS,
+    "validator": validation.VALIDATOR_KEYS,
+    "observed": validation.OBSERVED_KEYS,
 }
 
 
@@ -250,6 +253,11 @@ def test_example_content_uses_every_top_level_key() -> None:
     assert unused == []
 
 
+# Optional keys whose removal breaks a reference from another file: the example's
+# renewal names the earlier award by its explicit id.
+BROKEN_BY_REMOVAL = {("award", "id"): ("award.unknown-renewed",)}
+
+
 @pytest.mark.parametrize(("kind", "path", "key", "required"), list(required_key_cases()))
 def test_loader_agrees_with_schema_on_required_top_level_keys(
     tmp_path: Path, kind: str, path: Path, key: str, required: bool
@@ -262,7 +270,7 @@ def test_loader_agrees_with_schema_on_required_top_level_keys(
     codes = load_codes(root)
     assert (f"{kind}.missing-key" in codes) is required, codes
     if not required:
-        assert codes == []
+        assert [c for c in codes if c not in BROKEN_BY_REMOVAL.get((kind, key), ())] == []
 
 
 def diagnostic_codes_in_source() -> set[str]:

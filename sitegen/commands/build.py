@@ -53,6 +53,7 @@ from sitegen.output import (
     write_files,
 )
 from sitegen.parallel import run_chunks
+from sitegen.renewals import check_renewals, link_renewals, renewal_key
 from sitegen.resolve import (
     report_duplicate_award,
     resolve_catalog,
@@ -258,12 +259,14 @@ def build_site(
                 report_duplicate_award(doc, award_id, summaries[award_id][0], diags)
             continue
         summaries[award_id] = (rel, summary, evidence)
+    check_renewals(((rel, summary) for rel, summary, _ in summaries.values()), repo, diags)
     report_removed_awards(declared_ids, locked, lock_node, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
 
     # Stage 4: status indexes.
     awards = [summaries[k][1] for k in sorted(summaries)]
     indexes = allocate_indexes(awards, locked)
+    renewals = link_renewals(awards)  # an award's page shows its renewals: part of its key
 
     # Stage 5: the awards' folders.
     from sitegen.produce import Maker, Workshop
@@ -271,13 +274,14 @@ def build_site(
     unchanged = {
         award_id for award_id, (rel, _, _) in summaries.items()
         if rel in kept and kept[rel].summary.id == award_id
+        and kept[rel].renewals == renewal_key(renewals.get(award_id))
     }
     fresh = (
         data is None or previous is None or not _is_recorded_output(data, out_dir)
         or len(summaries) - len(unchanged) > FRESH_SHARE * len(summaries)
     )
     to_make = [
-        (rel, indexes.index_of(summary.badge.issuer.slug, award_id))
+        (rel, indexes.index_of(summary.badge.issuer.slug, award_id), renewals.get(award_id))
         for award_id, (rel, summary, _) in sorted(summaries.items())
         if fresh or award_id not in unchanged
     ]
@@ -324,6 +328,7 @@ def build_site(
         award_id: AwardRecord(
             file=rel, summary=summary, evidence=evidence,
             key=keys.award(summary, rel, evidence, indexes),
+            renewals=renewal_key(renewals.get(award_id)),
             files=sizes[award_id][0], bytes=sizes[award_id][1],
         )
         for award_id, (rel, summary, evidence) in sorted(summaries.items())

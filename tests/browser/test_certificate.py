@@ -65,7 +65,22 @@ recipient:
   name: {longest("Marie-Antoinette Josèphe Jeanne de Habsbourg-Lorraine", 200)}
   display: full
 issued: 2024-03-14
+validation:
+  date: 2024-03-01
+  validators:
+""" + "".join(
+    f"""\
+    - name: {longest(f"Validatrice {n} au nom composé particulièrement long", 200)}
+      role: {longest("encadrante technique principale du chantier de tri textile", 200)}
 """
+    for n in range(1, 13)
+) + "evidence:\n" + "".join(
+    f"""\
+  - criterion: critere-{n}
+    observed: {{from: 2023-08-14, to: 2024-02-29}}
+"""
+    for n in range(1, 13)
+)
 
 # The area inside 12 mm margins, in CSS pixels (96 per inch).
 PRINTABLE = {"A4": (703, 1032), "Letter": (726, 965)}
@@ -193,6 +208,7 @@ def pick(awards: list[Award], kind: str) -> Award:
         "anonymous": lambda a: a.recipient.shown_name is None and a.revocation is None,
         "expiring": lambda a: a.expires is not None and a.revocation is None,
         "revoked": lambda a: a.revocation is not None,
+        "trail": lambda a: a.validation is not None and a.revocation is None,
     }
     return next(a for a in awards if choices[kind](a))
 
@@ -201,7 +217,7 @@ def pick(awards: list[Award], kind: str) -> Award:
 
 
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
-@pytest.mark.parametrize("kind", ["named", "anonymous", "expiring", "revoked"])
+@pytest.mark.parametrize("kind", ["named", "anonymous", "expiring", "revoked", "trail"])
 def test_certificate_prints_on_one_page(example, browser, paper, kind):
     base_url, awards = example
     award = pick(awards, kind)
@@ -235,7 +251,7 @@ def test_certificate_with_longest_content_still_prints_on_one_page(extreme, brow
     assert overflow <= 0
     frame = page.locator(".certificate").bounding_box()
     for part in (".certificate-qr", ".certificate-verify-text", ".certificate-title",
-                 ".certificate-criteria li"):
+                 ".certificate-criteria li", ".certificate-decision"):
         box = page.locator(part).first.bounding_box()
         assert box["y"] + box["height"] <= frame["y"] + frame["height"], part
     page.screenshot(path=str(SCREENSHOTS / f"certificate-extreme-{paper}-print.png"))

@@ -542,7 +542,8 @@
     const staticBox = $("status");
     if (staticBox && Date.parse(staticBox.dataset.expires) <= Date.now()) {
       staticBox.classList.replace("status-valid", "status-expired");
-      staticBox.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
+      document.querySelectorAll("[data-expired-text]").forEach((node) => { node.textContent = node.dataset.expiredText; });
+      document.querySelectorAll("details[data-open-when-expired]").forEach((node) => { node.open = true; });
     }
     $("verdict-nojs").hidden = true;
     addVerdictParts($("verdict-nojs"));
