@@ -35,8 +35,11 @@ class Translator:
         return self.catalog.ngettext(singular, plural, n)
 
     def date(self, moment: datetime) -> str:
-        """A date as people of this language write it in full (14 mars 2024)."""
-        return str(format_date(moment.date(), format="long", locale=self.language))
+        """A date as people of this language write it in full (14 mars 2024, 1er avril 2024)."""
+        text = str(format_date(moment.date(), format="long", locale=self.language))
+        if self.language.split("_")[0] == "fr" and text.startswith("1 "):
+            text = "1er " + text[2:]  # French writes the first of the month as an ordinal
+        return text
 
     def short_date(self, moment: datetime) -> str:
         """A numeric date (14/03/2024)."""

@@ -377,8 +377,8 @@ def test_badge_and_issuer_pages_list_endorsements_in_both_languages(built):
     english = (built / "en/badges/ponctuel/index.html").read_text(encoding="utf-8")
     assert "Soutenu par des partenaires" in french and "Agence Test" in french
     assert "Des intérimaires <strong>fiables</strong>." in french
-    assert "Endossement du 1 avril 2024." in french
-    assert "valable jusqu’au 1 avril 2027" in french
+    assert "Endossement du 1er avril 2024." in french
+    assert "valable jusqu’au 1er avril 2027" in french
     assert "Endorsed by partners" in english and "Test agency" in english
     assert "Reliable <strong>temps</strong>." in english
     assert 'data-subject="https://badges.example.org/badges/ponctuel/"' in english

@@ -44,3 +44,15 @@ def test_french_catalog_translates_every_extracted_message(tmp_path):
         for m in catalog if m.id and (m.string if isinstance(m.string, str) else all(m.string))
     }
     assert wanted - translated == set()
+
+
+def test_french_dates_write_the_first_of_the_month_as_an_ordinal():
+    from datetime import UTC, datetime
+
+    from sitegen.i18n import make_translator
+
+    fr = make_translator("fr", [])
+    en = make_translator("en", [])
+    assert fr.date(datetime(2024, 4, 1, tzinfo=UTC)) == "1er avril 2024"
+    assert fr.date(datetime(2024, 4, 11, tzinfo=UTC)) == "11 avril 2024"
+    assert en.date(datetime(2024, 4, 1, tzinfo=UTC)) == "April 1, 2024"

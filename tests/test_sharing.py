@@ -301,7 +301,7 @@ def test_certificate_of_an_anonymous_award_says_how_the_earner_is_identified(sit
 def test_certificate_of_a_revoked_award_says_so(site_factory):
     page, _ = render_certificate(site_factory({"content/awards/2024/a1.yaml": NAMED_AWARD.format(
         display="none", extra="revoked:\n  date: 2024-04-01\n  reason: Erreur de saisie")}))
-    assert "Ce badge a été retiré par Atelier Test le 1 avril 2024." in page
+    assert "Ce badge a été retiré par Atelier Test le 1er avril 2024." in page
     assert 'class="certificate is-revoked"' in page
 
 

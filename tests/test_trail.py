@@ -217,10 +217,10 @@ def test_credentials_carry_the_decision_and_periods_as_evidence(site_factory):
     site, urls, tr = documents(site_factory, {PATH: TRAIL})
     award = site.awards[0]
     decision = (
-        "Décision collégiale du 1 mars 2024, prise par Claire Martin (encadrante technique) "
+        "Décision collégiale du 1er mars 2024, prise par Claire Martin (encadrante technique) "
         "et Karim Benali, encadrant technique."
     )
-    period_text = "Ponctualité : observation sur 6 mois, du 1 septembre 2023 au 29 février 2024"
+    period_text = "Ponctualité : observation sur 6 mois, du 1er septembre 2023 au 29 février 2024"
     assertion = ob2.to_assertion(award, urls, tr)
     first, second, third = assertion["evidence"]
     assert first == {
@@ -228,7 +228,7 @@ def test_credentials_carry_the_decision_and_periods_as_evidence(site_factory):
         "name": "Validation collégiale",
         "description": decision,
         "narrative": decision + "\n\n- " + period_text + "\n- Ponctualité : observation sur "
-        "6 mois et 3 jours, du 28 août 2023 au 1 mars 2024",
+        "6 mois et 3 jours, du 28 août 2023 au 1er mars 2024",
         "genre": "Décision collégiale",
     }
     assert second == {

@@ -31,9 +31,9 @@ def check_accessible(page) -> None:  # type: ignore[no-untyped-def]
         (
             "",
             "Comment ce badge a été validé",
-            "Décision collégiale du 1 mars 2024, prise par :",
+            "Décision collégiale du 1er mars 2024, prise par :",
             "Claire Martin, encadrante technique",
-            "Ponctualité : observation sur 6 mois, du 1 septembre 2023 au 29 février 2024",
+            "Ponctualité : observation sur 6 mois, du 1er septembre 2023 au 29 février 2024",
         ),
         (
             "en/",

@@ -136,11 +136,13 @@
 
   function formatDate(ms) {
     if (ms === null || ms === undefined) return "?";
+    let text;
     try {
-      return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: zone }).format(ms);
+      text = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: zone }).format(ms);
     } catch {
-      return new Intl.DateTimeFormat(lang, { dateStyle: "long" }).format(ms);
+      text = new Intl.DateTimeFormat(lang, { dateStyle: "long" }).format(ms);
     }
+    return /^fr\b/.test(lang || "") ? text.replace(/^1 /, "1er ") : text; // as the pages write it
   }
 
   function issuerId(doc) {
