@@ -6,7 +6,7 @@ and making returns only counts (workers write the files themselves).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,13 +37,15 @@ _Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ..
 
 def validate_awards(
     files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None,
-    *, workers: int | None = None,
+    *, workers: int | None = None, meanwhile: Callable[[], object] | None = None,
 ) -> list[_Checked]:
     """Read and validate award files (in parallel when many): for each, its declared id,
-    its summary (None if invalid), the evidence files it publishes, and its problems."""
+    its summary (None if invalid), the evidence files it publishes, and its problems.
+    ``meanwhile`` runs in this process while workers validate (see ``run_chunks``)."""
     results: list[_Checked] = []
     for chunk in run_chunks(
-        lambda: (catalog, repo, now), _validate_chunk, files, workers=workers
+        lambda: (catalog, repo, now), _validate_chunk, files, workers=workers,
+        meanwhile=meanwhile,
     ):
         for declared_id, packed, evidence, problems in chunk:
             summary = None

@@ -33,24 +33,32 @@ def run_chunks(
     items: Sequence[X],
     *,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[Y]]:
     """``work(context, chunk)`` for consecutive chunks of ``items``, results in order.
 
     Each process calls ``setup`` once for its context (templates, caches). Workers are
     forked, so they inherit what the build already read without copying it; a
     process that runs other threads (the development server) works alone instead,
-    since forking it is not safe.
+    since forking it is not safe. ``meanwhile`` runs in this process once the workers
+    have their work (before the first result): a single-process step that does not
+    need the results overlaps with them instead of leaving a core idle.
     """
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     count = worker_count() if workers is None else workers
     if count <= 1 or len(items) < MIN_PARALLEL or threading.active_count() > 1:
+        if meanwhile is not None:
+            meanwhile()
         context = setup()
         for chunk in chunks:
             yield work(context, chunk)
         return
     forking = multiprocessing.get_context("fork")
     with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
-        yield from pool.imap(_run, [(work, chunk) for chunk in chunks])
+        results = pool.imap(_run, [(work, chunk) for chunk in chunks])
+        if meanwhile is not None:
+            meanwhile()
+        yield from results
 
 
 def _start(setup: Callable[[], Any]) -> None:

@@ -214,7 +214,7 @@ def build_site(
                     badges=tuple(catalog.badges.values()),
                     endorsers=endorsers, endorsements=endorsements)
     memo = Memo(cache_dir / "cache" if cache_dir is not None else None)
-    images = read_images(skeleton, repo, diags, memo)
+    images: dict[str, PreparedImage] = {}  # rendered while workers validate awards
     keyring = read_keyring(skeleton, source, environ, diags, production=production)
     theme = read_theme(source, config.theme)
     previous = decode_state(data, catalog.badges) if data is not None else None
@@ -237,7 +237,12 @@ def build_site(
         else:
             changed.append(rel)
     checked = dict(zip(
-        changed, validate_awards(changed, catalog, repo, now, workers=workers), strict=True
+        changed,
+        validate_awards(
+            changed, catalog, repo, now, workers=workers,
+            meanwhile=lambda: images.update(read_images(skeleton, repo, diags, memo)),
+        ),
+        strict=True,
     ))
     summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
     declared_ids: set[str] = set()
@@ -295,10 +300,13 @@ def build_site(
     }
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
+    shared: dict[str, bytes] = {}  # stage 6, made while workers make the awards
     with open_output(out_dir, fresh=fresh) as root:
         for results in run_chunks(
             lambda: AwardWorker(maker, catalog, root, fresh), make_awards, to_make,
-            workers=workers,
+            workers=workers, meanwhile=lambda: shared.update(
+                maker.site_files(awards, indexes, memo)
+            ),
         ):
             for award_id, count, size in results:
                 sizes[award_id] = (count, size)
@@ -306,7 +314,6 @@ def build_site(
                     progress(len(sizes) - len(unchanged), len(to_make))
 
         # Stage 6: everything around the awards.
-        shared = maker.site_files(awards, indexes, memo)
         if fresh:
             write_files(root, shared)
         else:
