@@ -168,8 +168,6 @@ class BuildState:
     """The record of one build into one output folder."""
 
     fingerprint: str
-    inputs: Mapping[str, FileStat]
-    """Stat of every input file at the time of the build."""
     digests: Mapping[str, tuple[FileStat, str]]
     awards: Mapping[str, AwardRecord]
     marker: int
@@ -212,31 +210,46 @@ def decode_state(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildS
         return None
 
 
-def recorded_result(data: Mapping[str, Any]) -> dict[str, Any]:
-    """What the recorded build made, for a build that finds nothing to do."""
-    awards = data["awards"].values()
-    return {
-        "issuers": data["counts"][0], "badges": data["counts"][1], "awards": len(awards),
-        "files": sum(r[9] for r in awards) + len(data["shared"]),
-        "bytes": sum(r[10] for r in awards) + sum(data["shared"].values()),
-        "development": bool(data["development"]),
-        "warnings": tuple(_decode_diagnostic(d) for d in data["warnings"]),
-    }
+def quick_path(path: Path) -> Path:
+    """The small companion of a record that says whether anything changed at all."""
+    return path.with_name(path.stem + ".quick.json")
 
 
-def is_unchanged(
-    data: Mapping[str, Any], fingerprint: str, inputs: Mapping[str, FileStat], marker: Path
-) -> bool:
-    """True when every input has the recorded stat and the output is the one recorded."""
+def inputs_digest(inputs: Mapping[str, FileStat]) -> str:
+    """One digest of every input's path and stat: equal digests, nothing to read again."""
+    h = hashlib.sha256()
+    for rel in sorted(inputs):
+        size, mtime, inode = inputs[rel]
+        h.update(f"{rel}\0{size}\0{mtime}\0{inode}\n".encode())
+    return h.hexdigest()
+
+
+def read_unchanged(
+    path: Path, fingerprint: str, inputs: Mapping[str, FileStat], marker: Path
+) -> dict[str, Any] | None:
+    """What the recorded build made, when every input has the recorded stat and the output
+    is the one recorded; otherwise None.
+
+    Only the record's small companion is read (a few hundred bytes whatever the number of
+    awards), so a build with nothing to do stays fast and small at any size.
+    """
     try:
-        if data["fingerprint"] != fingerprint or not is_marked(marker, data["marker"]):
-            return False
-        recorded = data["inputs"]
-    except (KeyError, OSError):
-        return False
-    if len(recorded) != len(inputs):
-        return False
-    return all(tuple(recorded.get(k, ())) == v for k, v in inputs.items())
+        quick = json.loads(quick_path(path).read_bytes())
+        if not isinstance(quick, dict) or quick.get("version") != [STATE_VERSION, __version__]:
+            return None
+        if quick["fingerprint"] != fingerprint or not is_marked(marker, quick["marker"]):
+            return None
+        if quick["inputs"] != inputs_digest(inputs):
+            return None
+        result = quick["result"]
+        return {
+            "issuers": int(result["issuers"]), "badges": int(result["badges"]),
+            "awards": int(result["awards"]), "files": int(result["files"]),
+            "bytes": int(result["bytes"]), "development": bool(result["development"]),
+            "warnings": tuple(_decode_diagnostic(d) for d in result["warnings"]),
+        }
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def mark_output(marker: Path) -> int:
@@ -255,19 +268,38 @@ def is_marked(marker: Path, stamp: int) -> bool:
         return False
 
 
-def write_state(path: Path, state: BuildState) -> None:
-    """Record a build (atomically)."""
+def write_state(path: Path, state: BuildState, inputs: Mapping[str, FileStat]) -> None:
+    """Record a build (atomically): the full record, then its small companion, which
+    vouches for ``inputs`` (the stat of every input file at the time of the build)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(path, _encode(state))
+    _write_json(quick_path(path), {
+        "version": [STATE_VERSION, __version__],
+        "fingerprint": state.fingerprint,
+        "marker": state.marker,
+        "inputs": inputs_digest(inputs),
+        "result": {
+            "issuers": state.counts[0], "badges": state.counts[1], "awards": len(state.awards),
+            "files": sum(r.files for r in state.awards.values()) + len(state.shared),
+            "bytes": sum(r.bytes for r in state.awards.values()) + sum(state.shared.values()),
+            "development": state.development,
+            "warnings": [_encode_diagnostic(d) for d in state.warnings],
+        },
+    })
+
+
+def _write_json(path: Path, document: object) -> None:
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    staging.write_text(json.dumps(_encode(state), ensure_ascii=False, separators=(",", ":")))
+    staging.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
     staging.replace(path)
 
 
 def forget_state(path: Path) -> None:
     """Remove the record before changing the output in place: if the build stops half-way,
     the next one finds no record and rebuilds everything."""
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    for stale in (quick_path(path), path):  # the companion first: it vouches for the rest
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
 
 
 def _encode(state: BuildState) -> dict[str, Any]:
@@ -275,7 +307,6 @@ def _encode(state: BuildState) -> dict[str, Any]:
         "version": [STATE_VERSION, __version__],
         "fingerprint": state.fingerprint,
         "marker": state.marker,
-        "inputs": dict(state.inputs),
         "digests": {k: [list(stat), d] for k, (stat, d) in state.digests.items()},
         "awards": {k: _encode_award(r) for k, r in state.awards.items()},
         "shared": dict(state.shared),
@@ -293,7 +324,6 @@ def _decode(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildState:
             awards[award_id] = record
     return BuildState(
         fingerprint=data["fingerprint"],
-        inputs={k: (int(v[0]), int(v[1]), int(v[2])) for k, v in data["inputs"].items()},
         digests={
             k: ((int(s[0]), int(s[1]), int(s[2])), str(d)) for k, (s, d) in data["digests"].items()
         },

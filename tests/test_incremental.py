@@ -270,3 +270,16 @@ def test_endorsement_changes_rebuild_like_a_clean_build_without_remaking_awards(
     assert not (root / "_site/endorsements/agence-ponctuel").exists()
     assert all(after[p] == before[p] for p in before if p.startswith("awards/")), \
         "no award file was rewritten"
+
+
+def test_a_build_with_nothing_to_do_reads_only_the_records_small_companion(site_factory):
+    root = site_factory({f"content/awards/2024/b{i}.yaml": AWARD for i in range(3)})
+    build(root)
+    record = state_path(root / ".sitegen", root / "_site")
+    quick = record.with_name(record.stem + ".quick.json")
+    assert quick.stat().st_size < 2000  # whatever the number of awards
+    record.write_text("not the record")  # never read when nothing changed
+    assert build(root).mode == "unchanged"
+    (root / "content/awards/2024/b1.yaml").write_text(AWARD + "narrative: Un.\n")
+    assert build(root).mode == "fresh"  # an unreadable record means a full build
+    assert build(root).mode == "unchanged"

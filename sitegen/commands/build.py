@@ -67,11 +67,10 @@ from sitegen.state import (
     decode_state,
     forget_state,
     is_marked,
-    is_unchanged,
     mark_output,
     quick_fingerprint,
     read_state,
-    recorded_result,
+    read_unchanged,
     scan_inputs,
     stat_of,
     state_path,
@@ -196,9 +195,11 @@ def build_site(
     fingerprint = quick_fingerprint(base_url=base_url, production=production, environ=environ)
     inputs = scan_inputs(source, package_dirs())
     record_path = state_path(cache_dir, out_dir) if cache_dir is not None else None
+    if record_path is not None:
+        done = read_unchanged(record_path, fingerprint, inputs, out_dir / MARKER)
+        if done is not None:
+            return BuildResult(**done, mode="unchanged")
     data = read_state(record_path) if record_path is not None else None
-    if data is not None and is_unchanged(data, fingerprint, inputs, out_dir / MARKER):
-        return BuildResult(**recorded_result(data), mode="unchanged")
 
     # Stage 2: settings, issuers, badges, images and keys.
     diags = Diagnostics()
@@ -342,13 +343,13 @@ def build_site(
     }
     warnings = diags.sorted()
     state = BuildState(
-        fingerprint=fingerprint, inputs=inputs, digests=digests.record(), awards=records,
+        fingerprint=fingerprint, digests=digests.record(), awards=records,
         marker=stamp, shared={path: len(content) for path, content in sorted(shared.items())},
         counts=(len(skeleton.issuers), len(skeleton.badges)),
         development=keyring.is_development, warnings=warnings,
     )
     if record_path is not None:
-        write_state(record_path, state)
+        write_state(record_path, state, inputs)
     made = len(to_make)
     return BuildResult(
         issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(records),
