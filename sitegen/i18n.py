@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from babel import Locale
@@ -36,10 +37,7 @@ class Translator:
 
     def date(self, moment: datetime) -> str:
         """A date as people of this language write it in full (14 mars 2024, 1er avril 2024)."""
-        text = str(format_date(moment.date(), format="long", locale=self.language))
-        if self.language.split("_")[0] == "fr" and text.startswith("1 "):
-            text = "1er " + text[2:]  # French writes the first of the month as an ordinal
-        return text
+        return _long_date(moment.date(), self.language)
 
     def short_date(self, moment: datetime) -> str:
         """A numeric date (14/03/2024)."""
@@ -104,3 +102,12 @@ def read_catalog(language: str, locale_dirs: Iterable[Path]) -> gettext.NullTran
 def make_translator(language: str, locale_dirs: Iterable[Path]) -> Translator:
     """A translator for ``language`` from the given catalog folders (base theme first)."""
     return Translator(language, read_catalog(language, locale_dirs))
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(day: date, language: str) -> str:
+    """Babel's long date, once per day and language (awards of a ceremony share their dates)."""
+    text = str(format_date(day, format="long", locale=language))
+    if language.split("_")[0] == "fr" and text.startswith("1 "):
+        text = "1er " + text[2:]  # French writes the first of the month as an ordinal
+    return text

@@ -90,3 +90,36 @@ def test_a_lock_file_of_a_hundred_thousand_awards_is_read(tmp_path):
     _, locked = _read_lock(tmp_path, diags)
     assert not diags.has_errors
     assert locked == indexes
+
+
+def test_a_lock_as_sitegen_writes_it_is_read_without_the_yaml_reader_and_alike():
+    from sitegen.diagnostics import Diagnostics
+    from sitegen.status import read_written_lock
+
+    indexes = StatusIndexes(by_issuer={"atelier": {"a1": 3, "b2": 0}, "autre": {"c3": 7}})
+    data = render_lock(indexes)
+    assert read_written_lock(data) == indexes
+    diags = Diagnostics()
+    assert read_lock(parse_yaml(data, "status-indexes.yaml", diags), "x", diags) == indexes
+    # Anything sitegen would not write goes to the YAML reader, which says where.
+    for edited in (data.replace(b"  a1: 3\n", b"  a1: 3  # moved\n"),
+                   data.replace(b"  b2: 0\n", b"  b2: 3\n"),  # two awards, one index
+                   data.replace(b"  a1: 3", b"  a1: 999999999"),
+                   data.replace(b"autre:\n", b"autre:\n  c3: 1\n"),
+                   data[len(b"# Maintained"):]):
+        assert read_written_lock(edited) is None, edited
+
+
+def test_an_award_removed_from_a_written_lock_is_reported_at_its_line(tmp_path):
+    from sitegen.commands.build import _read_lock
+    from sitegen.diagnostics import Diagnostics
+    from sitegen.status import report_removed_awards
+
+    indexes = StatusIndexes(by_issuer={"atelier": {"a1": 3, "b2": 0}})
+    (tmp_path / "status-indexes.yaml").write_bytes(render_lock(indexes))
+    diags = Diagnostics()
+    read_node, locked = _read_lock(tmp_path, diags)
+    report_removed_awards({"a1"}, locked, read_node, diags)
+    ((d,),) = [diags.sorted()]
+    assert d.code == "award.removed" and "'b2'" in d.message
+    assert d.span.line == render_lock(indexes).count(b"\n")  # the last line

@@ -81,6 +81,7 @@ from sitegen.status import (
     StatusIndexes,
     allocate_indexes,
     read_lock,
+    read_written_lock,
     render_lock,
     report_removed_awards,
 )
@@ -149,8 +150,8 @@ def load_site(
         raise AssertionError("a missing config is always reported")
     site = resolve_site(documents, repo, config, diags, now=now)
     images = read_images(site, repo, diags)
-    lock_node, locked = _read_lock(source, diags)
-    report_removed_awards(_declared_ids(documents), locked, lock_node, diags)
+    lock_yaml, locked = _read_lock(source, diags)
+    report_removed_awards(_declared_ids(documents), locked, lock_yaml, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
     indexes = allocate_indexes((AwardSummary.of(a) for a in site.awards), locked)
     return LoadedSite(
@@ -159,12 +160,23 @@ def load_site(
     )
 
 
-def _read_lock(source: Path, diags: Diagnostics) -> tuple[Node | None, StatusIndexes]:
+def _read_lock(
+    source: Path, diags: Diagnostics
+) -> tuple[Callable[[], Node | None], StatusIndexes]:
+    """The lock's status indexes, and how to read its YAML with places for messages."""
     lock_path = source / LOCK_FILE
-    lock_node = None
-    if lock_path.is_file():
-        lock_node = parse_yaml(lock_path.read_bytes(), LOCK_FILE, diags, max_bytes=MAX_LOCK_BYTES)
-    return lock_node, read_lock(lock_node, LOCK_FILE, diags)
+    if not lock_path.is_file():
+        return lambda: None, StatusIndexes(by_issuer={})
+    data = lock_path.read_bytes()
+
+    def read_node() -> Node | None:  # the careful reader, for messages: slow on large locks
+        return parse_yaml(data, LOCK_FILE, Diagnostics(), max_bytes=MAX_LOCK_BYTES)
+
+    written = read_written_lock(data) if len(data) <= MAX_LOCK_BYTES else None
+    if written is not None:
+        return read_node, written
+    node = parse_yaml(data, LOCK_FILE, diags, max_bytes=MAX_LOCK_BYTES)
+    return lambda: node, read_lock(node, LOCK_FILE, diags)
 
 
 def _declared_ids(documents: Sequence[SourceDocument]) -> set[str]:
@@ -224,7 +236,7 @@ def build_site(
     keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
 
     # Stage 3: award files, skipping those whose key is the recorded one.
-    lock_node, locked = _read_lock(source, diags)
+    lock_yaml, locked = _read_lock(source, diags)
     files = _award_files(inputs)
     by_file = {r.file: r for r in previous.awards.values()} if previous else {}
     kept: dict[str, AwardRecord] = {}
@@ -266,7 +278,7 @@ def build_site(
             continue
         summaries[award_id] = (rel, summary, evidence)
     check_renewals(((rel, summary) for rel, summary, _ in summaries.values()), repo, diags)
-    report_removed_awards(declared_ids, locked, lock_node, diags)
+    report_removed_awards(declared_ids, locked, lock_yaml, diags)
     diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
 
     # Stage 4: status indexes.
@@ -335,7 +347,10 @@ def build_site(
     records = {
         award_id: AwardRecord(
             file=rel, summary=summary, evidence=evidence,
-            key=keys.award(summary, rel, evidence, indexes),
+            # A kept award's key was just checked, and its status index never moves.
+            key=kept[rel].key if award_id in unchanged else keys.award(
+                summary, rel, evidence, indexes
+            ),
             renewals=renewal_key(renewals.get(award_id)),
             files=sizes[award_id][0], bytes=sizes[award_id][1],
         )
