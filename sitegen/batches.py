@@ -18,7 +18,8 @@ from sitegen.model import AwardSummary
 from sitegen.output import replace_folders, write_files
 from sitegen.parallel import run_chunks
 from sitegen.renewals import Renewals
-from sitegen.resolve import Catalog, resolve_award
+from sitegen.resolve import Catalog
+from sitegen.resolve_award import resolve_award
 
 if TYPE_CHECKING:  # produce imports the signing and rendering machinery: only when making
     from sitegen.produce import Maker

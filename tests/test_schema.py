@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from sitegen import config, endorsements, resolve, validation
+from sitegen import config, endorsements, resolve, resolve_award, validation
 from sitegen.config import resolve_config
 from sitegen.content import Repository, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostics
@@ -34,14 +34,14 @@ KEYS_BY_DEFINITION = {
     "site": config.SITE_KEYS,
     "issuer": resolve.ISSUER_KEYS,
     "badge": resolve.BADGE_KEYS,
-    "award": resolve.AWARD_KEYS,
+    "award": resolve_award.AWARD_KEYS,
     "image": resolve.IMAGE_KEYS,
     "criteriaDetails": resolve.CRITERIA_KEYS,
     "criterion": resolve.CRITERION_KEYS,
     "alignment": resolve.ALIGNMENT_KEYS,
-    "recipient": resolve.RECIPIENT_KEYS,
-    "evidence": resolve.EVIDENCE_KEYS,
-    "revocation": resolve.REVOKED_KEYS,
+    "recipient": resolve_award.RECIPIENT_KEYS,
+    "evidence": resolve_award.EVIDENCE_KEYS,
+    "revocation": resolve_award.REVOKED_KEYS,
     "publicKey": resolve.PUBLIC_KEY_KEYS,
     "endorser": endorsements.ENDORSER_KEYS,
     "endorsement": endorsements.ENDORSEMENT_KEYS,

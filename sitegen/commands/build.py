@@ -54,11 +54,8 @@ from sitegen.output import (
 )
 from sitegen.parallel import run_chunks
 from sitegen.renewals import check_renewals, link_renewals, renewal_key
-from sitegen.resolve import (
-    report_duplicate_award,
-    resolve_catalog,
-    resolve_site,
-)
+from sitegen.resolve import resolve_catalog, resolve_site
+from sitegen.resolve_award import report_duplicate_award
 from sitegen.state import (
     AwardRecord,
     BuildState,
