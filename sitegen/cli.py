@@ -380,7 +380,7 @@ def verify_command(file: Path, site_dir: Path) -> None:
 @source_option
 @click.argument("csv_file", metavar="FILE.csv | EXPORT",
                 type=click.Path(exists=True, path_type=Path))
-@click.option("--from", "platform", type=click.Choice(["ob2-json"]),
+@click.option("--from", "platform", type=click.Choice(["ob2-json", "badgr"]),
               help="Import another platform's export (a folder, a ZIP or a JSON file) "
               "instead of a ceremony's CSV.")
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
@@ -408,7 +408,7 @@ def import_command(
                        csv_options=bool(mappings or badge or issued or folder))
         return
     if csv_file.is_dir() or report_file is not None:
-        raise click.UsageError("a folder or --report needs --from (ob2-json)")
+        raise click.UsageError("a folder or --report needs --from (ob2-json or badgr)")
     from sitegen.commands.importer import ImportOptionError, ImportOptions, import_csv
 
     options = ImportOptions(mappings=mappings, badge=badge, issued=issued, folder=folder)

@@ -238,6 +238,8 @@ def _badge_files(
     }
     if badge.tags:
         data["tags"] = list(badge.tags)
+    if badge.validity:
+        data["validity"] = badge.validity
     if badge.alignments:
         data["alignments"] = [
             {k: v for k, v in (("name", a.name), ("url", a.url), ("framework", a.framework),

@@ -79,6 +79,8 @@ class SourceBadge:
     """Markdown: the criteria narrative, or a link to the old criteria page."""
     tags: tuple[str, ...] = ()
     alignments: tuple[SourceAlignment, ...] = ()
+    validity: str | None = None
+    """How long each award stays valid (ISO 8601 duration), when the platform says."""
     image: SourceImage | None = None
     origin: str
 

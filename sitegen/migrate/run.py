@@ -17,6 +17,7 @@ from sitegen.commands.build import load_site
 from sitegen.commands.new import PLACEHOLDER_IMAGE
 from sitegen.content import Repository, read_documents
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.migrate.badgr import read_badgr
 from sitegen.migrate.ob2json import read_ob2_json
 from sitegen.migrate.plan import ORIGINAL, Existing, MigrationPlan, plan_migration
 from sitegen.migrate.records import Export, InputFile, MigrationError, read_inputs
@@ -25,6 +26,7 @@ from sitegen.status import LOCK_FILE
 
 READERS: dict[str, Callable[[tuple[InputFile, ...]], Export]] = {
     "ob2-json": read_ob2_json,
+    "badgr": read_badgr,
 }
 
 
