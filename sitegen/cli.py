@@ -380,7 +380,7 @@ def verify_command(file: Path, site_dir: Path) -> None:
 @source_option
 @click.argument("csv_file", metavar="FILE.csv | EXPORT",
                 type=click.Path(exists=True, path_type=Path))
-@click.option("--from", "platform", type=click.Choice(["ob2-json", "badgr"]),
+@click.option("--from", "platform", type=click.Choice(["ob2-json", "badgr", "obf"]),
               help="Import another platform's export (a folder, a ZIP or a JSON file) "
               "instead of a ceremony's CSV.")
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
@@ -400,15 +400,15 @@ def import_command(
     """Create one award per row of a ceremony's spreadsheet (CSV); all rows or nothing.
 
     With --from, import the issuers, badges and awards of another platform's
-    export (Open Badges 2.0 JSON files or baked images, or a Badgr export),
-    checked like 'sitegen check': everything, or nothing.
+    export (Open Badges 2.0 JSON files or baked images, a Badgr or an Open
+    Badge Factory export), checked like 'sitegen check': everything, or nothing.
     """
     if platform is not None:
         _import_export(source, platform, csv_file, report_file, dry_run=dry_run,
                        csv_options=bool(mappings or badge or issued or folder))
         return
     if csv_file.is_dir() or report_file is not None:
-        raise click.UsageError("a folder or --report needs --from (ob2-json or badgr)")
+        raise click.UsageError("a folder or --report needs --from (ob2-json, badgr or obf)")
     from sitegen.commands.importer import ImportOptionError, ImportOptions, import_csv
 
     options = ImportOptions(mappings=mappings, badge=badge, issued=issued, folder=folder)

@@ -19,6 +19,7 @@ from sitegen.content import Repository, read_documents
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.migrate.badgr import read_badgr
 from sitegen.migrate.ob2json import read_ob2_json
+from sitegen.migrate.obf import read_obf
 from sitegen.migrate.plan import ORIGINAL, Existing, MigrationPlan, plan_migration
 from sitegen.migrate.records import Export, InputFile, MigrationError, read_inputs
 from sitegen.output import OutputError
@@ -27,6 +28,7 @@ from sitegen.status import LOCK_FILE
 READERS: dict[str, Callable[[tuple[InputFile, ...]], Export]] = {
     "ob2-json": read_ob2_json,
     "badgr": read_badgr,
+    "obf": read_obf,
 }
 
 
