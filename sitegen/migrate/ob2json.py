@@ -320,6 +320,6 @@ def recipient_of(value: object) -> tuple[str | None, str | None, str | None] | s
 def criteria_of(value: object) -> str | None:
     """The criteria as Markdown: the narrative, then a link to the criteria page if any."""
     url = web_url(value.get("id")) if isinstance(value, dict) else web_url(value)
-    narrative = text_of(value.get("narrative")) if isinstance(value, dict) else None
+    narrative = text_of(value.get("narrative"), 17_000) if isinstance(value, dict) else None
     parts = [p for p in (narrative, f"<{url}>" if url else None) if p]
     return "\n\n".join(parts) if parts else None

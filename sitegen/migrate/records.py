@@ -206,6 +206,8 @@ def load_json(file: InputFile) -> object:
         return json.loads(file.data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise MigrationError(f"{file.name}: not UTF-8 text ({exc.reason})") from exc
+    except RecursionError:
+        raise MigrationError(f"{file.name}: nested too deeply to be an export") from None
     except json.JSONDecodeError as exc:
         raise MigrationError(f"{file.name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") \
             from exc

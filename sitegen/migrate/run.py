@@ -23,8 +23,8 @@ from sitegen.migrate.obf import read_obf
 from sitegen.migrate.plan import ORIGINAL, Existing, MigrationPlan, plan_migration
 from sitegen.migrate.records import Export, InputFile, MigrationError, read_inputs
 from sitegen.output import OutputError
-from sitegen.status import LOCK_FILE
 
+DEFAULT_OUTPUT = "_site"
 READERS: dict[str, Callable[[tuple[InputFile, ...]], Export]] = {
     "ob2-json": read_ob2_json,
     "badgr": read_badgr,
@@ -122,12 +122,10 @@ def _check_staged(source: Path, plan: MigrationPlan, now: datetime) -> None:
     """Check a copy of the site with the new files exactly as ``sitegen check`` would."""
     with tempfile.TemporaryDirectory(prefix="sitegen-import-") as tmp:
         staged = Path(tmp) / "site"
-        staged.mkdir()
-        shutil.copy2(source / "site.yaml", staged / "site.yaml")
-        if (source / LOCK_FILE).is_file():
-            shutil.copy2(source / LOCK_FILE, staged / LOCK_FILE)
-        if (source / "content").is_dir():
-            shutil.copytree(source / "content", staged / "content", symlinks=True)
+        # Content may use images and evidence anywhere in the repository, so all of it is
+        # copied, except what a check never reads: hidden folders (git, keys, build
+        # state) and the default output folder.
+        shutil.copytree(source, staged, symlinks=True, ignore=_not_content(source))
         for file in plan.files:
             target = staged / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +138,17 @@ def _check_staged(source: Path, plan: MigrationPlan, now: datetime) -> None:
                 _explain(d, origins[d.span.path].origin if d.span.path in origins else None)
                 for d in exc.diagnostics
             )) from None
+
+
+def _not_content(source: Path) -> Callable[[str, list[str]], set[str]]:
+    top = str(source)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        if folder != top:
+            return set()
+        return {n for n in names if n.startswith(".") or n == DEFAULT_OUTPUT}
+
+    return ignore
 
 
 def _explain(found: Diagnostic, origin: str | None) -> Diagnostic:

@@ -180,3 +180,27 @@ def test_criteria_keep_narrative_and_link():
     assert criteria_of({"id": "https://example.org/c", "narrative": "Do it."}) == \
         "Do it.\n\n<https://example.org/c>"
     assert criteria_of("javascript:alert(1)") is None
+
+
+def test_images_outside_content_still_check_on_the_staged_copy(site_factory, export):
+    root = site_factory({
+        "images/ponctuel.png": png_bytes(),
+        "content/badges/ponctuel.yaml": (
+            "issuer: atelier\nname: Ponctuel\ndescription: Arrive à l'heure.\n"
+            "image: {file: ../../images/ponctuel.png, alt: Une horloge}\n"
+            "criteria: Validé par l'équipe.\n"),
+        "content/badges/ponctuel.png": None,
+    })
+    assert run("check", "--source", str(root)).exit_code == 0
+    result = run("import", "--source", str(root), "--from", "ob2-json", str(export))
+    assert result.exit_code == 0, result.output
+
+
+def test_deeply_nested_json_is_refused(site_factory, tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(
+        main, ["import", "--source", str(site_factory()), "--from", "ob2-json", str(folder)])
+    assert result.exit_code == 1
+    assert "nested too deeply" in result.output
