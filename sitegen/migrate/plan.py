@@ -154,6 +154,7 @@ def plan_migration(
             export.platform,
         )
     already: list[str] = []
+    planned: dict[str, str] = {}
     folder = f"content/awards/imported-{kind}"
     for award in export.awards:
         badge_slug = badge_slugs.get(award.badge_key)
@@ -165,6 +166,11 @@ def plan_migration(
         if new_id in existing.award_ids:
             already.append(award.key)
             continue
+        if new_id in planned:
+            notes.append(Note(origin=award.origin, subject=f"assertion {award.key}",
+                              message=f"skipped: the same award is also in {planned[new_id]}"))
+            continue
+        planned[new_id] = award.origin
         files.append(PlannedFile(
             path=f"{folder}/{new_id}.yaml", what=f"award {new_id}", original=award.key,
             origin=award.origin,

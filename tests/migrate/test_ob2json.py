@@ -204,3 +204,12 @@ def test_deeply_nested_json_is_refused(site_factory, tmp_path):
         main, ["import", "--source", str(site_factory()), "--from", "ob2-json", str(folder)])
     assert result.exit_code == 1
     assert "nested too deeply" in result.output
+
+
+def test_the_same_assertion_twice_in_an_export_is_imported_once(site_factory, export):
+    shutil.copy(export / "beths-robotics-badge.json", export / "copy-of-beth.json")
+    root = site_factory()
+    result = run("import", "--source", str(root), "--from", "ob2-json", str(export))
+    assert result.exit_code == 0, result.output
+    assert len(list((root / "content/awards/imported-ob2-json").glob("*.yaml"))) == 1
+    assert "skipped: the same award is also in beths-robotics-badge.json" in result.output
