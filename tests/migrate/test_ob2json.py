@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sitegen.cli import main
 from sitegen.commands.build import build_site
 from sitegen.migrate.ob2json import criteria_of, recipient_of
+from sitegen.verify import site_fetcher, verify
 from tests.conftest import png_bytes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "migrate" / "ob2-json"
@@ -70,6 +71,10 @@ def test_import_checks_builds_and_keeps_name_issuer_date_hash_and_original_url(
     credential = json.loads((out / "awards" / award_id / "credential.json").read_text())
     (identifier,) = credential["credentialSubject"]["identifier"]
     assert identifier["identityHash"] == KEPT_HASH and identifier["salt"] == "deadsea"
+    for baked in ("credential.json", "badge.png"):
+        verdict = verify((out / "awards" / award_id / baked).read_bytes(), site_fetcher(out),
+                         datetime.now(UTC))
+        assert verdict.status == "valid", (baked, verdict.reason)
     # The image was found in the export and copied as it was.
     assert (root / "content/badges/awesome-robotics-badge.png").read_bytes() == \
         (export / "robotics-badge.png").read_bytes()
