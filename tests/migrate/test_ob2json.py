@@ -218,3 +218,15 @@ def test_the_same_assertion_twice_in_an_export_is_imported_once(site_factory, ex
     assert result.exit_code == 0, result.output
     assert len(list((root / "content/awards/imported-ob2-json").glob("*.yaml"))) == 1
     assert "skipped: the same award is also in beths-robotics-badge.json" in result.output
+
+
+def test_a_folder_needs_from_and_csv_options_refuse_from(site_factory, export):
+    root = site_factory()
+    runner = CliRunner()
+    no_from = runner.invoke(main, ["import", "--source", str(root), str(export)])
+    assert no_from.exit_code == 2
+    assert "needs --from" in no_from.output
+    mixed = runner.invoke(main, ["import", "--source", str(root), "--from", "ob2-json",
+                                 "--badge", "ponctuel", str(export)])
+    assert mixed.exit_code == 2
+    assert "for CSV files only" in mixed.output
