@@ -434,6 +434,7 @@ def _import_export(
         report = import_export(source, platform, path, now=datetime.now(UTC), dry_run=dry_run)
     except MigrationError as exc:
         raise click.ClickException(str(exc)) from exc
+    _report(report.warnings, "text")
     for line in report.lines():
         click.echo(line)
     if report_file is not None:

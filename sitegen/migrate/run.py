@@ -39,6 +39,8 @@ class MigrationReport:
     platform: str
     plan: MigrationPlan
     written: bool
+    warnings: tuple[Diagnostic, ...] = ()
+    """Warnings of the check about the imported files (an SVG that was cleaned...)."""
 
     def lines(self) -> tuple[str, ...]:
         """One line per file, then what was not imported, grouped, then a summary."""
@@ -93,10 +95,12 @@ def import_export(
         export, existing, kind=kind, language=loaded.site.config.language,
         placeholder=placeholder,
     )
-    _check_staged(source, plan, now)
+    warnings = _check_staged(source, plan, now)
     if not dry_run and plan.files:
         _write(source, plan)
-    return MigrationReport(platform=export.platform, plan=plan, written=not dry_run)
+    return MigrationReport(
+        platform=export.platform, plan=plan, written=not dry_run, warnings=warnings,
+    )
 
 
 def _existing(source: Path) -> Existing:
@@ -118,7 +122,7 @@ def _existing(source: Path) -> Existing:
     )
 
 
-def _check_staged(source: Path, plan: MigrationPlan, now: datetime) -> None:
+def _check_staged(source: Path, plan: MigrationPlan, now: datetime) -> tuple[Diagnostic, ...]:
     """Check a copy of the site with the new files exactly as ``sitegen check`` would."""
     with tempfile.TemporaryDirectory(prefix="sitegen-import-") as tmp:
         staged = Path(tmp) / "site"
@@ -130,14 +134,15 @@ def _check_staged(source: Path, plan: MigrationPlan, now: datetime) -> None:
             target = staged / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(file.data)
+        origins = {f.path: f.origin for f in plan.files}
         try:
-            load_site(staged, now=now)
+            loaded = load_site(staged, now=now)
         except ContentError as exc:
-            origins = {f.path: f for f in plan.files}
             raise ContentError(tuple(
-                _explain(d, origins[d.span.path].origin if d.span.path in origins else None)
-                for d in exc.diagnostics
+                _explain(d, origins.get(d.span.path)) for d in exc.diagnostics
             )) from None
+        return tuple(_explain(d, origins[d.span.path]) for d in loaded.diagnostics
+                     if d.span.path in origins)
 
 
 def _not_content(source: Path) -> Callable[[str, list[str]], set[str]]:

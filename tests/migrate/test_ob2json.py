@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from datetime import UTC, datetime
@@ -230,3 +231,18 @@ def test_a_folder_needs_from_and_csv_options_refuse_from(site_factory, export):
                                  "--badge", "ponctuel", str(export)])
     assert mixed.exit_code == 2
     assert "for CSV files only" in mixed.output
+
+
+def test_svg_data_uri_image_is_copied_and_its_cleaning_reported(site_factory, export):
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128">'
+           '<rect width="128" height="128" fill="green"/><script>alert(1)</script></svg>')
+    data = json.loads((export / "robotics-badge.json").read_text())
+    data["image"] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    (export / "robotics-badge.json").write_text(json.dumps(data))
+    root = site_factory()
+    result = CliRunner().invoke(main, ["import", "--source", str(root), "--from", "ob2-json",
+                                       str(export)])
+    assert result.exit_code == 0, result.output
+    assert (root / "content/badges/awesome-robotics-badge.svg").read_text() == svg
+    assert "image.svg-sanitized" in result.output
+    assert "from robotics-badge.json" in result.output
