@@ -378,20 +378,37 @@ def verify_command(file: Path, site_dir: Path) -> None:
 
 @main.command("import")
 @source_option
-@click.argument("csv_file", metavar="FILE.csv",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("csv_file", metavar="FILE.csv | EXPORT",
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--from", "platform", type=click.Choice(["ob2-json", "badgr", "obf"]),
+              help="Import another platform's export (a folder, a ZIP or a JSON file) "
+              "instead of a ceremony's CSV.")
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
               help="Read COLUMN as FIELD (badge, email, name, issued...; 'ignore' skips it).")
 @click.option("--badge", help="Badge of every row with no badge cell (a one-badge ceremony).")
 @click.option("--issued", help="Date of every row with no date cell (YYYY-MM-DD or DD/MM/YYYY).")
 @click.option("--folder", help="Folder under content/awards/.  [default: from the file name]")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --from: also write the report (what was not imported) as JSON.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @_guarded
 def import_command(
-    source: Path, csv_file: Path, mappings: tuple[str, ...], badge: str | None,
-    issued: str | None, folder: str | None, dry_run: bool,
+    source: Path, csv_file: Path, platform: str | None, mappings: tuple[str, ...],
+    badge: str | None, issued: str | None, folder: str | None, report_file: Path | None,
+    dry_run: bool,
 ) -> None:
-    """Create one award per row of a ceremony's spreadsheet (CSV); all rows or nothing."""
+    """Create one award per row of a ceremony's spreadsheet (CSV); all rows or nothing.
+
+    With --from, import the issuers, badges and awards of another platform's
+    export (Open Badges 2.0 JSON files or baked images, a Badgr or an Open
+    Badge Factory export), checked like 'sitegen check': everything, or nothing.
+    """
+    if platform is not None:
+        _import_export(source, platform, csv_file, report_file, dry_run=dry_run,
+                       csv_options=bool(mappings or badge or issued or folder))
+        return
+    if csv_file.is_dir() or report_file is not None:
+        raise click.UsageError("a folder or --report needs --from (ob2-json, badgr or obf)")
     from sitegen.commands.importer import ImportOptionError, ImportOptions, import_csv
 
     options = ImportOptions(mappings=mappings, badge=badge, issued=issued, folder=folder)
@@ -402,6 +419,30 @@ def import_command(
     _report(report.plan.diagnostics, "text")
     for line in report.lines:
         click.echo(line)
+
+
+def _import_export(
+    source: Path, platform: str, path: Path, report_file: Path | None, *, dry_run: bool,
+    csv_options: bool,
+) -> None:
+    from sitegen.migrate.records import MigrationError
+    from sitegen.migrate.run import import_export
+
+    if csv_options:
+        raise click.UsageError("--map, --badge, --issued and --folder are for CSV files only")
+    try:
+        report = import_export(source, platform, path, now=datetime.now(UTC), dry_run=dry_run)
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(report.warnings, "text")
+    for line in report.lines():
+        click.echo(line)
+    if report_file is not None:
+        try:
+            report_file.write_text(report.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write {report_file}: {exc.strerror or exc}") from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,8 +14,11 @@ def recipient_salt(award: Award) -> str:
     """A salt unique to the award and stable across builds.
 
     Derived from the issuer and the award id, never a global constant, so
-    two awards of one earner have unrelated hashes.
+    two awards of one earner have unrelated hashes. An imported hash keeps
+    its own salt ("" when it had none: credentials then carry no salt).
     """
+    if award.recipient.hashed is not None:
+        return award.recipient.salt or ""
     seed = f"sitegen/recipient-salt/v1\0{award.badge.issuer.slug}\0{award.id}"
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
 
@@ -26,8 +29,10 @@ def hash_email(email: str, salt: str) -> str:
 
 
 def recipient_identity(award: Award) -> str:
-    """The award's hashed recipient email."""
-    return hash_email(award.recipient.email, recipient_salt(award))
+    """The award's hashed recipient email (an imported hash as it was)."""
+    if award.recipient.hashed is not None:
+        return award.recipient.hashed
+    return hash_email(award.recipient.email or "", recipient_salt(award))
 
 
 def credential_code(award: Award) -> str:

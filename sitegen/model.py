@@ -174,12 +174,26 @@ class NameDisplay(enum.Enum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recipient:
-    """The earner: an email (published only salted and hashed) and an optional name."""
+    """The earner: an email (published only salted and hashed) and an optional name.
 
-    email: str
-    """Trimmed and lower-cased: the exact form that is hashed."""
+    An award imported from another platform may instead carry the hashed email
+    that platform published (``hashed``, with its ``salt``), kept as it was,
+    since a hash cannot be turned back into the address.
+    """
+
+    email: str | None = None
+    """Trimmed and lower-cased: the exact form that is hashed. None with ``hashed``."""
+    hashed: str | None = None
+    """An earlier platform's ``sha256$…`` hash of the email, published as is."""
+    salt: str | None = None
+    """The salt of ``hashed`` (None when that platform used none)."""
     name: str | None = None
     display: NameDisplay = NameDisplay.NONE
+
+    @property
+    def key(self) -> str:
+        """What identifies the earner within one site: the email, or the kept hash."""
+        return self.email if self.email is not None else f"{self.hashed}${self.salt or ''}"
 
     @property
     def shown_name(self) -> str | None:
@@ -288,7 +302,7 @@ class AwardSummary:
             id=award.id, badge=award.badge, issued=award.issued, expires=award.expires,
             revocation=award.revocation, listed=award.listed,
             shown_name=award.recipient.shown_name, renews=award.renews,
-            recipient_key=recipient_key(award.recipient.email),
+            recipient_key=recipient_key(award.recipient.key),
         )
 
 

@@ -145,7 +145,7 @@ def to_assertion(award: Award, urls: Urls, tr: Translator) -> JsonObject:
         "recipient": {
             "type": "email",
             "hashed": True,
-            "salt": recipient_salt(award),
+            **_salt(award),
             "identity": recipient_identity(award),
         },
         "badge": urls.absolute(urls.badge_class(award.badge)),
@@ -185,3 +185,9 @@ def to_revocation_list(
         "issuer": urls.absolute(urls.issuer_profile(issuer)),
         "revokedAssertions": revoked,
     }
+
+
+def _salt(award: Award) -> JsonObject:
+    """The salt of the recipient's hash; an imported hash made without one has none."""
+    salt = recipient_salt(award)
+    return {"salt": salt} if salt else {}

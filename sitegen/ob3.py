@@ -102,7 +102,7 @@ def to_credential(
             "identityType": "emailAddress",
             "hashed": True,
             "identityHash": recipient_identity(award),
-            "salt": recipient_salt(award),
+            **({"salt": salt} if (salt := recipient_salt(award)) else {}),
         }],
         "achievement": to_achievement(badge, urls, tr),
     }

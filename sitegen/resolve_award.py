@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -25,7 +26,9 @@ AWARD_KEYS = (
     "id", "badge", "recipient", "issued", "expires", "narrative", "evidence",
     "optional_criteria", "revoked", "listed", "validation", "renews",
 )
-RECIPIENT_KEYS = ("email", "name", "display")
+RECIPIENT_KEYS = ("email", "hashed", "salt", "name", "display")
+# An earlier platform's hashed email, kept as it was (OB 2.0 IdentityHash, SHA-256 only).
+IMPORTED_HASH = re.compile(r"sha256\$[0-9a-fA-F]{64}")
 EVIDENCE_KEYS = ("name", "narrative", "url", "file", "criterion", "observed")
 REVOKED_KEYS = ("date", "reason")
 
@@ -127,7 +130,8 @@ def _read_recipient(f: Fields, ctx: _Context) -> Recipient | None:
         f.report_missing("recipient")
         return None
     r = ctx.fields(node, RECIPIENT_KEYS, "award")
-    email = r.email("email", required=True)
+    hashed, salt = _read_imported_hash(r, ctx)
+    email = r.email("email", required=r.get("hashed") is None)
     name = r.text("name", max_len=200)
     display = NameDisplay(r.choice("display", tuple(d.value for d in NameDisplay), default="none"))
     # An invalid name was reported already; "no name" would only add noise.
@@ -136,9 +140,35 @@ def _read_recipient(f: Fields, ctx: _Context) -> Recipient | None:
             r.span("display"), "award.display-without-name",
             f"display is '{display.value}' but the recipient has no 'name'",
         )
-    if email is None:
+    if email is not None and hashed is not None:
+        ctx.diags.error(
+            r.span("hashed"), "award.two-identities",
+            "the recipient has both an 'email' and a 'hashed' email",
+            "keep 'email' alone: 'hashed' is only for awards imported without the address",
+        )
         return None
-    return Recipient(email=email, name=name, display=display)
+    if email is None and hashed is None:
+        return None
+    return Recipient(email=email, hashed=hashed, salt=salt, name=name, display=display)
+
+
+def _read_imported_hash(r: Fields, ctx: _Context) -> tuple[str | None, str | None]:
+    """``hashed`` and ``salt``: a hashed email kept from another platform."""
+    hashed = r.text("hashed", max_len=100)
+    salt = r.text("salt", max_len=200)
+    if hashed is not None and not IMPORTED_HASH.fullmatch(hashed):
+        ctx.diags.error(
+            r.span("hashed"), "award.bad-hash",
+            f"'{hashed}' is not a hashed email",
+            "write 'sha256$' followed by the 64 hexadecimal digits of the hash",
+        )
+        return None, None
+    if salt is not None and hashed is None:
+        ctx.diags.error(
+            r.span("salt"), "award.salt-without-hash",
+            "'salt' goes only with a 'hashed' email", "remove it, or add the 'hashed' email",
+        )
+    return hashed, salt if hashed is not None else None
 
 
 def _read_revocation(f: Fields, ctx: _Context) -> Revocation | None:

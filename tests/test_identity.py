@@ -39,3 +39,42 @@ def test_credential_code_is_short_unambiguous_and_stable(site_factory):
     code = credential_code(site.awards[0])
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code)
     assert credential_code(load(site_factory())[0].awards[0]) == code
+
+
+KEPT_HASH = "sha256$" + hashlib.sha256(b"ada@example.netOLDSALT").hexdigest()
+
+
+def test_imported_hash_is_kept_as_is_with_its_salt(site_factory):
+    site, problems = load(site_factory({"content/awards/2024/a1.yaml": (
+        f"badge: ponctuel\nrecipient:\n  hashed: {KEPT_HASH}\n  salt: OLDSALT\n"
+        "issued: 2024-03-14\n")}))
+    assert problems == []
+    (award,) = site.awards
+    assert award.recipient.email is None
+    assert recipient_identity(award) == KEPT_HASH
+    assert recipient_salt(award) == "OLDSALT"
+
+
+def test_imported_hash_without_salt_has_no_salt(site_factory):
+    site, problems = load(site_factory({"content/awards/2024/a1.yaml": (
+        f"badge: ponctuel\nrecipient: {{hashed: '{KEPT_HASH}'}}\nissued: 2024-03-14\n")}))
+    assert problems == []
+    assert recipient_salt(site.awards[0]) == ""
+
+
+def test_recipient_needs_one_identity_and_a_real_hash(site_factory):
+    bad = {
+        "content/awards/2024/a1.yaml": (
+            f"badge: ponctuel\nrecipient:\n  email: ada@example.net\n  hashed: {KEPT_HASH}\n"
+            "issued: 2024-03-14\n"),
+        "content/awards/2024/a2.yaml": (
+            "badge: ponctuel\nrecipient:\n  hashed: md5$abc\nissued: 2024-03-14\n"),
+        "content/awards/2024/a3.yaml": (
+            "badge: ponctuel\nrecipient:\n  email: b@example.net\n  salt: x\n"
+            "issued: 2024-03-14\n"),
+    }
+    _, problems = load(site_factory(bad))
+    codes = {(p[0].rsplit("/", 1)[-1], p[3]) for p in problems}
+    assert ("a1.yaml", "award.two-identities") in codes
+    assert ("a2.yaml", "award.bad-hash") in codes
+    assert ("a3.yaml", "award.salt-without-hash") in codes

@@ -80,3 +80,11 @@ def test_evidence_names_the_criterion(site_factory):
     (evidence,) = ob2.to_assertion(site.awards[0], urls, tr)["evidence"]
     assert evidence == {"type": "Evidence", "id": "https://atelier.example.org/preuve",
                         "narrative": "Critère : Ponctualité\n\nAucun retard."}
+
+
+def test_assertion_keeps_an_imported_hash_and_omits_a_missing_salt(site_factory):
+    kept = "sha256$" + "ab" * 32
+    site, urls, tr = documents(site_factory, {"content/awards/2024/a1.yaml": (
+        f"badge: ponctuel\nrecipient: {{hashed: '{kept}'}}\nissued: 2024-03-14\n")})
+    doc = ob2.to_assertion(site.awards[0], urls, tr)
+    assert doc["recipient"] == {"type": "email", "hashed": True, "identity": kept}

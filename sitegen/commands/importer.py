@@ -588,7 +588,7 @@ def row_identity(values: RowValues, zone: zoneinfo.ZoneInfo) -> Identity | None:
 
 def award_identity(award: Award, zone: zoneinfo.ZoneInfo) -> Identity:
     """What an award already in the repository is compared on."""
-    return award.badge.slug, award.recipient.email, award.issued.astimezone(zone).date()
+    return award.badge.slug, award.recipient.key, award.issued.astimezone(zone).date()
 
 
 def _day(text: str, zone: zoneinfo.ZoneInfo) -> date | None:

@@ -1,0 +1,1 @@
+"""``sitegen import --from``: the issuers, badges and awards of another platform's export."""
