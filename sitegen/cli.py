@@ -404,5 +404,103 @@ def import_command(
         click.echo(line)
 
 
+@main.command("export")
+@source_option
+@click.option("--recipient", "email", required=True, metavar="EMAIL",
+              help="The earner's email address, as written in the award files.")
+@click.option(
+    "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The built site to take the files from.  [default: SOURCE/_site]",
+)
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="The folder to write the ZIP into.",
+)
+@_guarded
+def export_command(source: Path, email: str, site_dir: Path | None, output: Path) -> None:
+    """Write one ZIP of every award of one earner: credentials, badge images, certificates
+    and a guide in French and English, as the built site publishes them."""
+    from sitegen.commands.export import ExportError, export_recipient, write_export
+
+    try:
+        export = export_recipient(
+            source, site_dir if site_dir is not None else source / "_site", email,
+            datetime.now(UTC),
+        )
+    except ExportError as exc:
+        click.echo(f"error: {exc.message}\n  hint: {exc.hint}", err=True)
+        sys.exit(EXIT_CONTENT)
+    path = write_export(export, output)
+    if export.revoked:
+        click.echo(f"left out {len(export.revoked)} revoked award(s): "
+                   f"{', '.join(export.revoked)}", err=True)
+    if export.development:
+        click.echo("warning: the site was signed with development keys: these credentials prove "
+                   "nothing; export from the published site (or a production build)", err=True)
+    click.echo(f"wrote {path} ({len(export.awards)} award(s): {', '.join(export.awards)})")
+
+
+@main.command("ceremony")
+@source_option
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The ceremony's spreadsheet, as given to 'sitegen import' (instead of FOLDER).")
+@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
+              help="With --csv: read COLUMN as FIELD, as given to 'sitegen import'.")
+@click.option("--badge", help="With --csv: badge of every row with no badge cell.")
+@click.option("--issued", help="With --csv: date of every row with no date cell.")
+@click.option("--language", type=click.Choice(["fr", "en"]),
+              help="Language of the certificates and messages.  [default: the site's]")
+@click.option("--base-url", help="The site's address, if not site.yaml's base_url.")
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The kit's folder.  [default: ./ceremony-NAME]",
+)
+@_guarded
+def ceremony_command(
+    source: Path, folder: Path | None, csv_file: Path | None, mappings: tuple[str, ...],
+    badge: str | None, issued: str | None, language: str | None, base_url: str | None,
+    output: Path | None,
+) -> None:
+    """Make a ceremony's kit from FOLDER (of award files) or --csv FILE: one printable
+    document with a certificate and QR code per award, and a message per earner."""
+    from sitegen.commands.ceremony import (
+        CeremonyError,
+        CsvOptions,
+        awards_in_csv,
+        awards_in_folder,
+        make_kit,
+        write_kit,
+    )
+    from sitegen.commands.importer import ImportOptionError
+
+    if (folder is None) == (csv_file is None):
+        raise click.UsageError("give either FOLDER or --csv FILE")
+    loaded = load_site(source, base_url=base_url)
+    try:
+        if csv_file is not None:
+            options = CsvOptions(mappings=mappings, badge=badge, issued=issued)
+            awards, name = awards_in_csv(csv_file, options, loaded), csv_file.stem
+        else:
+            assert folder is not None  # noqa: S101 - checked above
+            awards, name = awards_in_folder(source, folder, loaded), folder.resolve().name
+        kit = make_kit(source, name, awards, loaded, language)
+        target = output if output is not None else Path(f"ceremony-{name}")
+        write_kit(kit, target)
+    except ImportOptionError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.option) from exc
+    except CeremonyError as exc:
+        click.echo(f"error: {exc.message}\n  hint: {exc.hint}", err=True)
+        sys.exit(EXIT_CONTENT)
+    if kit.revoked:
+        click.echo(f"left out {len(kit.revoked)} revoked award(s): {', '.join(kit.revoked)}",
+                   err=True)
+    click.echo(
+        f"wrote {target}/: certificates.html ({len(kit.awards)} certificate(s)), messages.csv "
+        f"and messages/ ({kit.earners} earner(s)); the messages hold email addresses: "
+        "keep them private"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
