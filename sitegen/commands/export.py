@@ -223,6 +223,8 @@ def _archive_files(
         page = renderer.env.get_template("archive_readme.html").render(
             entries=entries, readme_names=README_NAMES, certificate_name=certificate_name,
             language_names={other: language_name(other) for other in LANGUAGES},
+            issuers=", ".join(dict.fromkeys(renderer.text(e.award.badge.issuer.name)
+                                            for e in entries)),
             award_files=AWARD_FILES, stylesheet=stylesheet,
         )
         files[README_NAMES[language]] = page.encode("utf-8")
