@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -165,3 +166,11 @@ def test_an_existing_folder_that_is_not_a_kit_is_never_replaced(site_factory, tm
     assert result.exit_code == 1
     assert "exists and is not a ceremony kit" in result.stderr
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
+
+
+def test_every_ceremony_code_is_documented():
+    source = (ROOT / "sitegen/commands/ceremony.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'"(ceremony\.[a-z-]+)"', source))
+    assert codes == {"ceremony.no-award"}
+    doc = (ROOT / "docs/content-format.md").read_text(encoding="utf-8")
+    assert all(f"`{code}`" in doc for code in codes)

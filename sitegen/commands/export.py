@@ -225,7 +225,7 @@ def _archive_files(
             language_names={other: language_name(other) for other in LANGUAGES},
             issuers=", ".join(dict.fromkeys(renderer.text(e.award.badge.issuer.name)
                                             for e in entries)),
-            award_files=AWARD_FILES, stylesheet=stylesheet,
+            stylesheet=stylesheet,
         )
         files[README_NAMES[language]] = page.encode("utf-8")
     return files
