@@ -406,8 +406,10 @@ def import_command(
 
 @main.command("export")
 @source_option
-@click.option("--recipient", "email", required=True, metavar="EMAIL",
+@click.option("--recipient", "email", metavar="EMAIL",
               help="The earner's email address, as written in the award files.")
+@click.option("--all", "everyone", is_flag=True,
+              help="One ZIP per earner instead (named after their addresses; nothing printed).")
 @click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="The built site to take the files from.  [default: SOURCE/_site]",
@@ -417,27 +419,43 @@ def import_command(
     show_default=True, help="The folder to write the ZIP into.",
 )
 @_guarded
-def export_command(source: Path, email: str, site_dir: Path | None, output: Path) -> None:
-    """Write one ZIP of every award of one earner: credentials, badge images, certificates
-    and a guide in French and English, as the built site publishes them."""
-    from sitegen.commands.export import ExportError, export_recipient, write_export
+def export_command(
+    source: Path, email: str | None, everyone: bool, site_dir: Path | None, output: Path,
+) -> None:
+    """Write one ZIP of every award of one earner (or of each, with --all): credentials,
+    badge images, certificates and a guide in French and English, as the built site
+    publishes them."""
+    from sitegen.commands.export import (
+        ExportError,
+        export_everyone,
+        export_recipient,
+        write_export,
+    )
 
+    if (email is None) == (not everyone):
+        raise click.UsageError("give either --recipient EMAIL or --all")
+    site = site_dir if site_dir is not None else source / "_site"
     try:
-        export = export_recipient(
-            source, site_dir if site_dir is not None else source / "_site", email,
-            datetime.now(UTC),
-        )
+        if email is not None:
+            exports = [export_recipient(source, site, email, datetime.now(UTC))]
+        else:
+            exports = export_everyone(source, site, datetime.now(UTC))
     except ExportError as exc:
         click.echo(f"error: {exc.message}\n  hint: {exc.hint}", err=True)
         sys.exit(EXIT_CONTENT)
-    path = write_export(export, output)
-    if export.revoked:
-        click.echo(f"left out {len(export.revoked)} revoked award(s): "
-                   f"{', '.join(export.revoked)}", err=True)
-    if export.development:
+    paths = [write_export(export, output) for export in exports]
+    revoked = sorted(r for export in exports for r in export.revoked)
+    if revoked:
+        click.echo(f"left out {len(revoked)} revoked award(s): {', '.join(revoked)}", err=True)
+    if any(export.development for export in exports):
         click.echo("warning: the site was signed with development keys: these credentials prove "
                    "nothing; export from the published site (or a production build)", err=True)
-    click.echo(f"wrote {path} ({len(export.awards)} award(s): {', '.join(export.awards)})")
+    if email is not None:
+        ids = exports[0].awards
+        click.echo(f"wrote {paths[0]} ({len(ids)} award(s): {', '.join(ids)})")
+    else:
+        awards = sum(len(export.awards) for export in exports)
+        click.echo(f"wrote {len(paths)} archive(s) in {output} ({awards} award(s))")
 
 
 @main.command("ceremony")

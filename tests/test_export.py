@@ -215,3 +215,43 @@ def test_a_site_built_from_other_content_is_refused(site_factory, tmp_path):
     assert ("content/awards/2024/a1.yaml: the built site's award a1 is not for this address"
             in result.stderr)
     assert not list(tmp_path.glob("*.zip"))
+
+
+def test_all_writes_one_archive_per_earner_without_printing_addresses(example_site, tmp_path):
+    result = run("export", "--source", str(ROOT), "--site", str(example_site), "--all",
+                 "--output", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    site = load_site(ROOT).site
+    earners = {a.recipient.email for a in site.awards if a.revocation is None}
+    zips = sorted(tmp_path.glob("*.zip"))
+    assert [p.name for p in zips] == sorted(f"{archive_stem(e)}.zip" for e in earners)
+    assert f"wrote {len(earners)} archive(s)" in result.stdout
+    assert "@" not in result.output
+    for path in zips:
+        identities = {
+            json.loads(data)["credentialSubject"]["identifier"][0]["identityHash"]
+            for name, data in read_zip(path).items() if name.endswith("credential.json")
+        }
+        owners = {a.recipient.email for a in site.awards if recipient_identity(a) in identities}
+        assert len(owners) == 1 and archive_stem(owners.pop()) == path.stem
+
+
+def test_all_tells_apart_addresses_with_the_same_name(site_factory, tmp_path):
+    root = site_factory({
+        "content/awards/2024/b1.yaml": AWARD_YAML.replace("Ada@Example.net", "ada@example.org"),
+    })
+    build_site(root, root / "_site")
+    out = tmp_path / "zips"
+    result = run("export", "--source", str(root), "--all", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and all(n.startswith("badges-ada-") for n in names)
+    assert "example" not in "".join(names)
+
+
+def test_recipient_and_all_go_alone(example_site, tmp_path):
+    both = run("export", "--source", str(ROOT), "--site", str(example_site), "--all",
+               "--recipient", EARNER)
+    neither = run("export", "--source", str(ROOT), "--site", str(example_site))
+    assert both.exit_code == neither.exit_code == 2
+    assert "give either --recipient EMAIL or --all" in neither.stderr

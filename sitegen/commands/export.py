@@ -34,7 +34,7 @@ from sitegen.fields import EMAIL
 from sitegen.i18n import language_name, make_translator
 from sitegen.identity import credential_code, recipient_identity
 from sitegen.keyring import DEVELOPMENT_FRAGMENT
-from sitegen.model import Award, Site
+from sitegen.model import Award, Site, recipient_key
 from sitegen.render import Renderer
 from sitegen.sharing import linkedin_url
 from sitegen.theme import read_theme
@@ -95,23 +95,57 @@ def export_recipient(source: Path, site_dir: Path, email_text: str, now: datetim
             "check the address against the award files (recipient: email:); awards that carry "
             "only a hashed identity cannot be matched to an address",
         )
+    _check_site_dir(site_dir)
+    if all(a.revocation is not None for a in mine):
+        raise ExportError(
+            f"every award of {_masked(email)} was revoked: there is nothing to export",
+            "revoked awards are left out of archives",
+        )
+    return _export(source, site, site_dir, mine, archive_stem(email), now)
+
+
+def export_everyone(source: Path, site_dir: Path, now: datetime) -> list[Export]:
+    """One ZIP per earner with an award that is not revoked, each named after its address.
+
+    Two addresses with the same part before the ``@`` get names told apart by a
+    digest of the address, never by the address itself.
+    """
+    site = load_site(source).site
+    _check_site_dir(site_dir)
+    by_email: dict[str, list[Award]] = {}
+    for award in site.awards:
+        by_email.setdefault(award.recipient.email, []).append(award)
+    earners = sorted(
+        email for email, awards in by_email.items()
+        if any(a.revocation is None for a in awards)
+    )
+    stems = [archive_stem(email) for email in earners]
+    exports = []
+    for email, stem in zip(earners, stems, strict=True):
+        if stems.count(stem) > 1:
+            stem = f"{stem}-{recipient_key(email)[:6]}"
+        exports.append(_export(source, site, site_dir, by_email[email], stem, now))
+    return exports
+
+
+def _check_site_dir(site_dir: Path) -> None:
     if not (site_dir / "awards").is_dir():
         raise ExportError(
             f"{site_dir} is not a built site",
             "run 'sitegen build' first, or give --site a copy of the published site",
         )
-    kept = [a for a in mine if a.revocation is None]
-    revoked = tuple(a.id for a in mine if a.revocation is not None)
-    if not kept:
-        raise ExportError(
-            f"every award of {_masked(email)} was revoked: there is nothing to export",
-            "revoked awards are left out of archives",
-        )
+
+
+def _export(
+    source: Path, site: Site, site_dir: Path, awards: list[Award], stem: str, now: datetime,
+) -> Export:
+    """The ZIP of ``awards`` (all of one earner), revoked ones left out."""
+    kept = [a for a in awards if a.revocation is None]
+    revoked = tuple(a.id for a in awards if a.revocation is not None)
     published = {a.id: _published_files(site_dir, a, now) for a in kept}
     base_url = _base_url(published[kept[0].id]["credential.json"], kept[0])
     development = any(_is_development(files["credential.json"]) for files in published.values())
     files = _archive_files(source, site, site_dir, kept, published, base_url, development, now)
-    stem = archive_stem(email)
     day = max(a.issued for a in kept).date()
     return Export(
         name=f"{stem}.zip", data=write_zip({f"{stem}/{p}": b for p, b in files.items()}, day),
