@@ -425,24 +425,15 @@ def export_command(
     """Write one ZIP of every award of one earner (or of each, with --all): credentials,
     badge images, certificates and a guide in French and English, as the built site
     publishes them."""
-    from sitegen.commands.export import (
-        ExportError,
-        export_everyone,
-        export_recipient,
-        write_export,
-    )
+    from sitegen.commands.export import export_everyone, export_recipient, write_export
 
     if (email is None) == (not everyone):
         raise click.UsageError("give either --recipient EMAIL or --all")
     site = site_dir if site_dir is not None else source / "_site"
-    try:
-        if email is not None:
-            exports = [export_recipient(source, site, email, datetime.now(UTC))]
-        else:
-            exports = export_everyone(source, site, datetime.now(UTC))
-    except ExportError as exc:
-        click.echo(f"error: {exc.message}\n  hint: {exc.hint}", err=True)
-        sys.exit(EXIT_CONTENT)
+    if email is not None:
+        exports = [export_recipient(source, site, email, datetime.now(UTC))]
+    else:
+        exports = export_everyone(source, site, datetime.now(UTC))
     paths = [write_export(export, output) for export in exports]
     revoked = sorted(r for export in exports for r in export.revoked)
     if revoked:
@@ -483,7 +474,6 @@ def ceremony_command(
     """Make a ceremony's kit from FOLDER (of award files) or --csv FILE: one printable
     document with a certificate and QR code per award, and a message per earner."""
     from sitegen.commands.ceremony import (
-        CeremonyError,
         CsvOptions,
         awards_in_csv,
         awards_in_folder,
@@ -507,9 +497,6 @@ def ceremony_command(
         write_kit(kit, target)
     except ImportOptionError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.option) from exc
-    except CeremonyError as exc:
-        click.echo(f"error: {exc.message}\n  hint: {exc.hint}", err=True)
-        sys.exit(EXIT_CONTENT)
     if kit.revoked:
         click.echo(f"left out {len(kit.revoked)} revoked award(s): {', '.join(kit.revoked)}",
                    err=True)

@@ -255,3 +255,12 @@ def test_recipient_and_all_go_alone(example_site, tmp_path):
     neither = run("export", "--source", str(ROOT), "--site", str(example_site))
     assert both.exit_code == neither.exit_code == 2
     assert "give either --recipient EMAIL or --all" in neither.stderr
+
+
+def test_an_unwritable_output_is_a_clear_error(example_site, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = export(ROOT, example_site, EARNER, blocker / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write in {blocker / 'out'}")
+    assert "Traceback" not in result.output

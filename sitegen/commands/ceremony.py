@@ -40,6 +40,7 @@ from sitegen.diagnostics import Diagnostics, Span
 from sitegen.i18n import make_translator
 from sitegen.messages import compose_message, group_by_earner, message_text, messages_csv
 from sitegen.model import Award
+from sitegen.output import OutputError
 from sitegen.qr import qr_png
 from sitegen.render import Renderer
 from sitegen.theme import read_theme
@@ -49,11 +50,11 @@ AWARDS_DIR = "content/awards"
 KIT_MARKER = "# sitegen ceremony kit: it holds email addresses, keep it out of git\n*\n"
 
 
-class CeremonyError(Exception):
+class CeremonyError(OutputError):
     """The kit cannot be made; the message says why and the hint what to do."""
 
     def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
+        super().__init__(f"{message}\n  hint: {hint}")
         self.message, self.hint = message, hint
 
 
@@ -205,8 +206,12 @@ def write_kit(kit: Kit, output: Path) -> None:
     if output.exists() and any(output.iterdir()) and not _is_kit(output):
         raise CeremonyError(f"{output} exists and is not a ceremony kit",
                             "give --output a new folder, or remove this one")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    except OSError as exc:
+        raise CeremonyError(f"cannot write in {output.parent}: {exc.strerror or exc}",
+                            "give --output a folder you can write to") from exc
     try:
         for rel, data in sorted(kit.files.items()):
             path = staging / rel
@@ -221,9 +226,10 @@ def write_kit(kit: Kit, output: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             staging.replace(output)
-    except BaseException:
+    except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
+        raise CeremonyError(f"cannot write {output}: {exc.strerror or exc}",
+                            "check the free space and the folder's permissions") from exc
 
 
 def _is_kit(folder: Path) -> bool:

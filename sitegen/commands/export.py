@@ -35,6 +35,7 @@ from sitegen.i18n import language_name, make_translator
 from sitegen.identity import credential_code, recipient_identity
 from sitegen.keyring import DEVELOPMENT_FRAGMENT
 from sitegen.model import Award, Site, recipient_key
+from sitegen.output import OutputError
 from sitegen.render import Renderer
 from sitegen.sharing import linkedin_url
 from sitegen.theme import read_theme
@@ -45,11 +46,11 @@ from sitegen.verify import site_fetcher, verify
 KEPT_STATUSES = ("valid", "expired")
 
 
-class ExportError(Exception):
+class ExportError(OutputError):
     """The archive cannot be made; the message says why and the hint what to do."""
 
     def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
+        super().__init__(f"{message}\n  hint: {hint}")
         self.message, self.hint = message, hint
 
 
@@ -267,15 +268,20 @@ def _archive_files(
 
 def write_export(export: Export, output_dir: Path) -> Path:
     """Write the ZIP into ``output_dir`` in one step (a temporary file renamed), and return it."""
-    output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / export.name
-    handle, staging = tempfile.mkstemp(prefix=f".{export.name}.", dir=output_dir)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=f".{export.name}.", dir=output_dir)
+    except OSError as exc:
+        raise ExportError(f"cannot write in {output_dir}: {exc.strerror or exc}",
+                          "give --output a folder you can write to") from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(export.data)
         Path(staging).chmod(0o644)
         Path(staging).replace(target)
-    except BaseException:
+    except OSError as exc:
         Path(staging).unlink(missing_ok=True)
-        raise
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}",
+                          "check the free space and the folder's permissions") from exc
     return target
