@@ -242,11 +242,14 @@ def _archive_files(
         award = entry.award
         for name in AWARD_FILES:
             files[f"{entry.folder}/{name}"] = published[award.id][name]
-        images = {
-            path: (site_dir / path).read_bytes() for path in image_paths(award, urls)
-            if path != urls.qr_code(award)
-        }
-        images[urls.qr_code(award)] = published[award.id]["qr.png"]
+        images = {urls.qr_code(award): published[award.id]["qr.png"],
+                  urls.baked_png(award): published[award.id]["badge.png"]}
+        for path in image_paths(award, urls):
+            if path not in images:  # the issuer's logo
+                if not (site_dir / path).is_file():
+                    raise ExportError(f"the built site has no {path}",
+                                      "build the site again, or give --site an up-to-date copy")
+                images[path] = (site_dir / path).read_bytes()
         for language, renderer in renderers.items():
             sheet = Sheet(award=award, award_url=entry.page_url,
                           qr_alt=renderer.qr_title(award), images=images)
