@@ -28,6 +28,7 @@ from sitegen.diagnostics import (
 from sitegen.keyring import PRODUCTION_ENV, current_environment, is_production
 from sitegen.model import Endorser, Issuer
 from sitegen.output import OutputError
+from sitegen.shards import Shard
 
 EXIT_CONTENT, EXIT_INTERNAL = 1, 3
 P = ParamSpec("P")
@@ -95,9 +96,47 @@ def main() -> None:
     help=f"Refuse development keys: every issuer must sign with a declared key "
     f"(also set by {PRODUCTION_ENV}=1).",
 )
+@click.option(
+    "--shard", type=str, default=None, metavar="K/N",
+    help="Make only slice K of N of the awards, for 'sitegen merge' (one CI runner each).",
+)
 @_guarded
-def build(source: Path, output: Path | None, base_url: str | None, production: bool) -> None:
+def build(
+    source: Path, output: Path | None, base_url: str | None, production: bool, shard: str | None,
+) -> None:
     """Build the site (pages, Open Badges 2.0 and 3.0 credentials, baked images)."""
+    try:
+        slice_ = Shard.parse(shard) if shard is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    _run_build(source, output, base_url, production, shard=slice_)
+
+
+@main.command()
+@source_option
+@click.argument(
+    "shard_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where to write the site.  [default: SOURCE/_site]",
+)
+@click.option("--base-url", help="The same --base-url the shards were built with.")
+@click.option("--production", is_flag=True, help="As for build (the shards' setting).")
+@_guarded
+def merge(
+    source: Path, shard_dirs: tuple[Path, ...], output: Path | None, base_url: str | None,
+    production: bool,
+) -> None:
+    """Assemble the outputs of 'sitegen build --shard K/N' (every K) into the site, with
+    the pages and lists around the awards: the same bytes as one build."""
+    _run_build(source, output, base_url, production, shards=shard_dirs)
+
+
+def _run_build(
+    source: Path, output: Path | None, base_url: str | None, production: bool,
+    *, shard: Shard | None = None, shards: tuple[Path, ...] | None = None,
+) -> None:
     started = time.perf_counter()
     out_dir = output if output is not None else source / "_site"
     environ = current_environment()
@@ -105,7 +144,7 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
         result = build_site(
             source, out_dir, base_url=base_url, environ=environ,
             production=production or is_production(environ), now=datetime.now(UTC),
-            cache_dir=source / ".sitegen", progress=progress,
+            cache_dir=source / ".sitegen", progress=progress, shard=shard, shards=shards,
         )
     _report(result.warnings, "text")
     if result.development:
@@ -115,6 +154,10 @@ def build(source: Path, output: Path | None, base_url: str | None, production: b
         )
     if result.mode == "unchanged":
         done = "nothing changed since the last build"
+    elif result.mode == "shard" and shard is not None:
+        done = f"shard {shard.number}/{shard.count}: {result.made} award(s) made"
+    elif shards:
+        done = f"awards assembled from {len(shards)} shard(s)"
     else:
         done = f"{result.made} award(s) made, {result.reused} unchanged"
     click.echo(

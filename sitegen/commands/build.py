@@ -56,6 +56,14 @@ from sitegen.parallel import run_chunks
 from sitegen.renewals import check_renewals, link_renewals, renewal_key
 from sitegen.resolve import resolve_catalog, resolve_site
 from sitegen.resolve_award import report_duplicate_award
+from sitegen.shards import (
+    Shard,
+    content_key,
+    copy_award_folders,
+    read_shards,
+    shard_sizes,
+    write_manifest,
+)
 from sitegen.state import (
     AwardRecord,
     BuildState,
@@ -125,8 +133,8 @@ class BuildResult:
     reused: int = 0
     """Awards left as the previous build made them."""
     mode: str = "fresh"
-    """``fresh`` (a new folder swapped in), ``update`` (changed awards replaced in place)
-    or ``unchanged`` (nothing to do)."""
+    """``fresh`` (a new folder swapped in), ``update`` (changed awards replaced in place),
+    ``unchanged`` (nothing to do) or ``shard`` (one slice of the awards)."""
 
 
 def load_site(
@@ -191,6 +199,8 @@ def build_site(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    shard: Shard | None = None,
+    shards: Sequence[Path] | None = None,
 ) -> BuildResult:
     """Build the site in ``source`` into ``out_dir``, redoing only what changed.
 
@@ -198,8 +208,13 @@ def build_site(
     never move; ``environ`` supplies signing keys (CI secrets). Without
     ``cache_dir`` nothing is remembered and every build is a fresh one. ``workers``
     caps the processes that validate and make awards (default: one per core).
+    With ``shard``, only that slice of the awards is made (no site around them,
+    no lock written); with ``shards``, the awards' folders are taken from those
+    shards' outputs instead of being made (see :mod:`sitegen.shards`).
     """
     check_output_dir(out_dir, source)
+    if shard is not None or shards is not None:
+        cache_dir = None  # shards and merges are whole builds, on CI runners
     environ = environ or {}
     fingerprint = quick_fingerprint(base_url=base_url, production=production, environ=environ)
     inputs = scan_inputs(source, package_dirs())
@@ -308,13 +323,23 @@ def build_site(
         kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
         for rel in kept if kept[rel].summary.id in unchanged
     }
+    owners: dict[str, Path] = {}
+    if shard is not None or shards is not None:
+        made_from = content_key(
+            (award_id, keys.award(summary, rel, evidence, indexes))
+            for award_id, (rel, summary, evidence) in summaries.items()
+        )
+        if shard is not None:
+            to_make = [task for position, task in enumerate(to_make) if shard.takes(position)]
+        else:
+            owners, to_make = read_shards(shards or (), made_from, summaries), []
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
     shared: dict[str, bytes] = {}  # stage 6, made while workers make the awards
     with open_output(out_dir, fresh=fresh) as root:
         for results in run_chunks(
             lambda: AwardWorker(maker, catalog, root, fresh), make_awards, to_make,
-            workers=workers, meanwhile=lambda: shared.update(
+            workers=workers, meanwhile=None if shard is not None else lambda: shared.update(
                 maker.site_files(awards, indexes, memo)
             ),
         ):
@@ -322,9 +347,16 @@ def build_site(
                 sizes[award_id] = (count, size)
                 if progress is not None:
                     progress(len(sizes) - len(unchanged), len(to_make))
+        for award_id, folder in sorted(owners.items()):
+            sizes[award_id] = copy_award_folders(root, folder, maker.award_folders(award_id))
+        if shard is not None:
+            (root / MARKER).write_bytes(b"")
+            write_manifest(root, shard, made_from, sorted(sizes))
 
         # Stage 6: everything around the awards.
-        if fresh:
+        if shard is not None:
+            pass  # the merge makes them
+        elif fresh:
             write_files(root, shared)
         else:
             assert previous is not None  # noqa: S101 - an update needs a previous build
@@ -336,6 +368,13 @@ def build_site(
                 replace_folders(root, maker.award_folders(award_id), {})
     stamp = mark_output(out_dir / MARKER)
     memo.prune()
+    if shard is not None:
+        shard_files, shard_bytes = shard_sizes(sizes)
+        return BuildResult(
+            issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(sizes),
+            files=shard_files, bytes=shard_bytes, development=keyring.is_development,
+            warnings=diags.sorted(), made=len(to_make), mode="shard",
+        )
 
     # Stage 7: the record for next time.
     if indexes != locked:
