@@ -109,3 +109,27 @@ def test_shard_and_merge_from_the_command_line(site, tmp_path):
     assert result.exit_code == 0, result.output
     assert "assembled from 2 shard(s)" in result.output
     assert (tmp_path / "merged/index.html").is_file()
+
+
+def test_the_ci_recipes_in_the_docs_match_their_schemastore_schemas():
+    pytest.importorskip("check_jsonschema")
+    import json
+    import re
+    from importlib import resources
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs/sharding.md").read_text(encoding="utf-8")
+    github, gitlab = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    workflow = "name: Publish\non:\n  push:\n    branches: [main]\njobs:\n" + github
+    vendor = resources.files("check_jsonschema").joinpath("builtin_schemas", "vendor")
+    for name, document in (("github-workflows.json", workflow), ("gitlab-ci.json", gitlab)):
+        schema = json.loads(vendor.joinpath(name).read_text(encoding="utf-8"))
+        data = YAML(typ="safe").load(document)
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        assert [f"{e.json_path}: {e.message}" for e in validator.iter_errors(data)] == [], name
+    assert "needs: shard" in github and "--shard ${{ matrix.shard }}/3" in github
+    assert '--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL"' in gitlab
