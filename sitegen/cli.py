@@ -15,7 +15,8 @@ from typing import ParamSpec, TypeVar
 import click
 
 from sitegen import __version__
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.devserver import make_server
 from sitegen.diagnostics import (
     ContentError,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sitegen.cli import _guarded, _report, main, source_option
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 
 
 @main.command("import")

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from sitegen.cli import main
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.identity import credential_code
 from tests.conftest import AWARD_YAML, ROOT
 

@@ -15,7 +15,8 @@ from PIL import Image
 
 from sitegen.archive import archive_stem, award_folders
 from sitegen.cli import main
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.identity import recipient_identity
 from tests.conftest import AWARD_YAML, ROOT
 

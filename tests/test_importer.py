@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.cli import main
-from sitegen.commands.build import load_site
 from sitegen.commands.importer import (
     Cell,
     RowValues,
@@ -25,6 +24,7 @@ from sitegen.commands.importer import (
     render_award,
     sniff_delimiter,
 )
+from sitegen.commands.load import load_site
 from sitegen.diagnostics import Diagnostics
 from sitegen.yamlsrc import Node, parse_yaml
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.diagnostics import ContentError, Diagnostics, Severity
 from sitegen.yamlsrc import parse_yaml
 

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.diagnostics import ContentError
 from sitegen.i18n import make_translator
 from sitegen.identity import credential_code

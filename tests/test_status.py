@@ -80,14 +80,14 @@ def test_lock_round_trip_and_conflict_detection():
 
 
 def test_a_lock_file_of_a_hundred_thousand_awards_is_read(tmp_path):
-    from sitegen.commands.build import _read_lock
+    from sitegen.commands.load import read_lock_file
     from sitegen.diagnostics import Diagnostics
 
     indexes = StatusIndexes(by_issuer={"atelier": {f"award-{i:06}": i for i in range(100_000)}})
     (tmp_path / "status-indexes.yaml").write_bytes(render_lock(indexes))
     assert (tmp_path / "status-indexes.yaml").stat().st_size > 1_000_000
     diags = Diagnostics()
-    _, locked = _read_lock(tmp_path, diags)
+    _, locked = read_lock_file(tmp_path, diags)
     assert not diags.has_errors
     assert locked == indexes
 
@@ -111,14 +111,14 @@ def test_a_lock_as_sitegen_writes_it_is_read_without_the_yaml_reader_and_alike()
 
 
 def test_an_award_removed_from_a_written_lock_is_reported_at_its_line(tmp_path):
-    from sitegen.commands.build import _read_lock
+    from sitegen.commands.load import read_lock_file
     from sitegen.diagnostics import Diagnostics
     from sitegen.status import report_removed_awards
 
     indexes = StatusIndexes(by_issuer={"atelier": {"a1": 3, "b2": 0}})
     (tmp_path / "status-indexes.yaml").write_bytes(render_lock(indexes))
     diags = Diagnostics()
-    read_node, locked = _read_lock(tmp_path, diags)
+    read_node, locked = read_lock_file(tmp_path, diags)
     report_removed_awards({"a1"}, locked, read_node, diags)
     ((d,),) = [diags.sorted()]
     assert d.code == "award.removed" and "'b2'" in d.message

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.awardkeys import AwardKeys, package_dirs
-from sitegen.batches import AwardWorker, declared_id, make_awards, validate_awards
+from sitegen.batches import AwardWorker, make_awards, validate_awards
+from sitegen.commands.load import read_lock_file, write_lock
 from sitegen.config import resolve_config
 from sitegen.content import (
     Repository,
-    SourceDocument,
     is_content_name,
     read_document,
     read_documents,
@@ -54,7 +54,7 @@ from sitegen.output import (
 )
 from sitegen.parallel import run_chunks
 from sitegen.renewals import check_renewals, link_renewals, renewal_key
-from sitegen.resolve import resolve_catalog, resolve_site
+from sitegen.resolve import resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
 from sitegen.shards import (
     Shard,
@@ -83,36 +83,13 @@ from sitegen.state import (
 )
 from sitegen.status import (
     LOCK_FILE,
-    StatusIndexes,
     allocate_indexes,
-    read_lock,
-    read_written_lock,
-    render_lock,
     report_removed_awards,
 )
 from sitegen.theme import read_theme
-from sitegen.yamlsrc import Node, parse_yaml
-
-# The lock file has one line (about 40 bytes) per award ever published: room for millions.
-MAX_LOCK_BYTES = 256_000_000
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoadedSite:
-    """A validated site with every award in memory (for checks and tools, not builds)."""
-
-    site: Site
-    repo: Repository
-    images: dict[str, PreparedImage]
-    indexes: StatusIndexes
-    """Status-list index of every award, locked ones first."""
-    lock_changed: bool
-    """True when new awards got indexes that the lock file does not record yet."""
-    diagnostics: tuple[Diagnostic, ...]
-    """Warnings (errors stop loading)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,57 +112,6 @@ class BuildResult:
     mode: str = "fresh"
     """``fresh`` (a new folder swapped in), ``update`` (changed awards replaced in place),
     ``unchanged`` (nothing to do) or ``shard`` (one slice of the awards)."""
-
-
-def load_site(
-    source: Path, *, base_url: str | None = None, now: datetime | None = None
-) -> LoadedSite:
-    """Read and validate everything into one model; raise :class:`ContentError` listing every
-    problem.
-
-    ``now`` (from the command line, never read here) enables the checks that
-    depend on the date, like awards dated in the future.
-    """
-    diags = Diagnostics()
-    repo = Repository(root=source)
-    config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
-    documents = read_documents(repo, diags)
-    if config is None:
-        diags.raise_if_errors()
-        raise AssertionError("a missing config is always reported")
-    site = resolve_site(documents, repo, config, diags, now=now)
-    images = read_images(site, repo, diags)
-    lock_yaml, locked = _read_lock(source, diags)
-    report_removed_awards(_declared_ids(documents), locked, lock_yaml, diags)
-    diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
-    indexes = allocate_indexes((AwardSummary.of(a) for a in site.awards), locked)
-    return LoadedSite(
-        site=site, repo=repo, images=images, indexes=indexes,
-        lock_changed=indexes != locked, diagnostics=diags.sorted(),
-    )
-
-
-def _read_lock(
-    source: Path, diags: Diagnostics
-) -> tuple[Callable[[], Node | None], StatusIndexes]:
-    """The lock's status indexes, and how to read its YAML with places for messages."""
-    lock_path = source / LOCK_FILE
-    if not lock_path.is_file():
-        return lambda: None, StatusIndexes(by_issuer={})
-    data = lock_path.read_bytes()
-
-    def read_node() -> Node | None:  # the careful reader, for messages: slow on large locks
-        return parse_yaml(data, LOCK_FILE, Diagnostics(), max_bytes=MAX_LOCK_BYTES)
-
-    written = read_written_lock(data) if len(data) <= MAX_LOCK_BYTES else None
-    if written is not None:
-        return read_node, written
-    node = parse_yaml(data, LOCK_FILE, diags, max_bytes=MAX_LOCK_BYTES)
-    return lambda: node, read_lock(node, LOCK_FILE, diags)
-
-
-def _declared_ids(documents: Sequence[SourceDocument]) -> set[str]:
-    return {declared_id(doc) for doc in documents if doc.kind == "award"}
 
 
 def build_site(
@@ -248,7 +174,7 @@ def build_site(
     keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
 
     # Stage 3: award files, skipping those whose key is the recorded one.
-    lock_yaml, locked = _read_lock(source, diags)
+    lock_yaml, locked = read_lock_file(source, diags)
     files = _award_files(inputs)
     by_file = {r.file: r for r in previous.awards.values()} if previous else {}
     kept: dict[str, AwardRecord] = {}
@@ -427,12 +353,4 @@ def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
     return isinstance(data.get("marker"), int) and is_marked(out_dir / MARKER, data["marker"])
 
 
-def write_lock(source: Path, indexes: StatusIndexes) -> None:
-    """Record status indexes in the repository (atomically), for CI to commit back."""
-    path = source / LOCK_FILE
-    staging = path.with_name(f".{LOCK_FILE}.tmp")
-    staging.write_bytes(render_lock(indexes))
-    staging.replace(path)
-
-
-__all__ = ["BuildResult", "ContentError", "LoadedSite", "build_site", "load_site"]
+__all__ = ["BuildResult", "ContentError", "build_site"]

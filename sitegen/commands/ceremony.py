@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.certificates import Sheet, image_paths, read_stylesheet, render_certificates
-from sitegen.commands.build import LoadedSite
 from sitegen.commands.importer import (
     ALIAS_TO_FIELD,
     award_identity,
@@ -36,6 +35,7 @@ from sitegen.commands.importer import (
     read_table,
     row_identity,
 )
+from sitegen.commands.load import LoadedSite
 from sitegen.diagnostics import Diagnostics, Span
 from sitegen.i18n import make_translator
 from sitegen.messages import compose_message, group_by_earner, message_text, messages_csv

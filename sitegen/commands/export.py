@@ -29,7 +29,7 @@ from sitegen.archive import (
     write_zip,
 )
 from sitegen.certificates import Sheet, image_paths, read_stylesheet, render_certificates
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.fields import EMAIL
 from sitegen.i18n import language_name, make_translator
 from sitegen.identity import credential_code, recipient_identity

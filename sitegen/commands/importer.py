@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.content import Repository, SourceDocument, read_documents
 from sitegen.diagnostics import (
     ContentError,

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from sitegen.batches import declared_id
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.commands.new import PLACEHOLDER_IMAGE
 from sitegen.content import Repository, read_documents
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics

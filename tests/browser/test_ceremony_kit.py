@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from sitegen.cli import main
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_certificate import axe_violations, count_pdf_pages
 from tests.conftest import ROOT

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from sitegen.i18n import make_translator
 from sitegen.model import Award
 from sitegen.qr import qr_png

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.devserver import make_server
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_live_verify import b64url, b64url_decode

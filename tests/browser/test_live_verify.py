@@ -14,7 +14,8 @@ from urllib.parse import urljoin
 import pytest
 
 from sitegen.bake import OB3, bake_png, unbake_png
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.devserver import make_server
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_pages import axe_violations

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from tests.browser.conftest import AXE, SCREENSHOTS
 from tests.conftest import ROOT
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_pages import axe_violations
 from tests.conftest import ROOT

@@ -12,7 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.verify import site_fetcher, verify
 from tests.conftest import ROOT
 

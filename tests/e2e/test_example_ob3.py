@@ -12,7 +12,8 @@ import jsonschema
 import pytest
 
 from sitegen.bake import OB3, unbake_png, unbake_svg
-from sitegen.commands.build import build_site, load_site
+from sitegen.commands.build import build_site
+from sitegen.commands.load import load_site
 from sitegen.crypto.keys import SigningKey
 from sitegen.verify import site_fetcher, verify
 from tests.conftest import ROOT

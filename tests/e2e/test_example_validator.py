@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sitegen.bake import OB2, unbake_png, unbake_svg
-from sitegen.commands.build import load_site
+from sitegen.commands.load import load_site
 from tests.conftest import ROOT
 from tests.ob2validator.client import find_graph_node
 
