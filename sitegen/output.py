@@ -22,7 +22,11 @@ LOCK_TIMEOUT = 60.0
 
 
 class OutputError(Exception):
-    """The output folder cannot be written; the message says why, for a person."""
+    """The output folder cannot be written; the message says why, for a person, and the
+    optional hint what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(f"{message}\n  hint: {hint}" if hint else message)
 
 
 @dataclass(slots=True)

@@ -53,10 +53,6 @@ KIT_MARKER = "# sitegen ceremony kit: it holds email addresses, keep it out of g
 class CeremonyError(OutputError):
     """The kit cannot be made; the message says why and the hint what to do."""
 
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(f"{message}\n  hint: {hint}")
-        self.message, self.hint = message, hint
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CsvOptions:

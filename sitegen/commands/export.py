@@ -49,10 +49,6 @@ KEPT_STATUSES = ("valid", "expired")
 class ExportError(OutputError):
     """The archive cannot be made; the message says why and the hint what to do."""
 
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(f"{message}\n  hint: {hint}")
-        self.message, self.hint = message, hint
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Export:
