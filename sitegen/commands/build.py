@@ -249,12 +249,15 @@ def build_site(
         kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
         for rel in kept if kept[rel].summary.id in unchanged
     }
+    # A kept award's key was just checked, and its status index never moves.
+    award_keys = {
+        award_id: kept[rel].key if award_id in unchanged
+        else keys.award(summary, rel, evidence, indexes)
+        for award_id, (rel, summary, evidence) in summaries.items()
+    }
     owners: dict[str, Path] = {}
     if shard is not None or shards is not None:
-        made_from = content_key(
-            (award_id, keys.award(summary, rel, evidence, indexes))
-            for award_id, (rel, summary, evidence) in summaries.items()
-        )
+        made_from = content_key(award_keys.items())
         if shard is not None:
             to_make = [task for position, task in enumerate(to_make) if shard.takes(position)]
         else:
@@ -275,13 +278,11 @@ def build_site(
                     progress(len(sizes) - len(unchanged), len(to_make))
         for award_id, folder in sorted(owners.items()):
             sizes[award_id] = copy_award_folders(root, folder, maker.award_folders(award_id))
+
+        # Stage 6: everything around the awards (a shard leaves them to the merge).
         if shard is not None:
             (root / MARKER).write_bytes(b"")
             write_manifest(root, shard, made_from, sorted(sizes))
-
-        # Stage 6: everything around the awards.
-        if shard is not None:
-            pass  # the merge makes them
         elif fresh:
             write_files(root, shared)
         else:
@@ -308,11 +309,7 @@ def build_site(
         inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
     records = {
         award_id: AwardRecord(
-            file=rel, summary=summary, evidence=evidence,
-            # A kept award's key was just checked, and its status index never moves.
-            key=kept[rel].key if award_id in unchanged else keys.award(
-                summary, rel, evidence, indexes
-            ),
+            file=rel, summary=summary, evidence=evidence, key=award_keys[award_id],
             renewals=renewal_key(renewals.get(award_id)),
             files=sizes[award_id][0], bytes=sizes[award_id][1],
         )
