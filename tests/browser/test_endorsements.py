@@ -13,7 +13,7 @@ from sitegen.commands.build import build_site
 from sitegen.commands.load import load_site
 from sitegen.devserver import make_server
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_live_verify import b64url, b64url_decode
+from tests.browser.test_live_verify import edit_jwt_payload
 from tests.browser.test_pages import axe_violations
 from tests.conftest import ROOT
 
@@ -98,11 +98,8 @@ def forged_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     of_issuer = SITE.endorsements_of(ISSUER)[0]
     assert of_issuer.endorser == first.endorser  # same signer: only the subject differs
     (out / f"endorsements/{of_issuer.slug}/credential.jwt").write_bytes(jwt_path.read_bytes())
-    header, payload, signature = jwt_path.read_text(encoding="ascii").split(".")
-    claims = json.loads(b64url_decode(payload))
-    claims["credentialSubject"]["endorsementComment"] = "Nous recommandons sans réserve."
-    forged = b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    jwt_path.write_text(f"{header}.{forged}.{signature}", encoding="ascii")
+    edit_jwt_payload(jwt_path, lambda claims: claims["credentialSubject"].update(
+        endorsementComment="Nous recommandons sans réserve."))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url

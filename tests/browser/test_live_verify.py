@@ -7,8 +7,10 @@ import json
 import re
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -52,6 +54,15 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def edit_jwt_payload(path: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Change a VC-JWT's claims after signing, keeping its header and signature."""
+    header, payload, signature = path.read_text(encoding="ascii").split(".")
+    claims = json.loads(b64url_decode(payload))
+    edit(claims)
+    forged = b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+    path.write_text(f"{header}.{forged}.{signature}", encoding="ascii")
+
+
 @pytest.fixture(scope="module")
 def tampered_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A copy of the example site whose VALID award's VC-JWT payload was edited after signing."""
@@ -59,12 +70,10 @@ def tampered_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = make_server(out, 0, quiet=True)
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     build_site(ROOT, out, base_url=base_url, environ={})
-    jwt_path = out / f"awards/{VALID.id}/credential.jwt"
-    header, payload, signature = jwt_path.read_text(encoding="ascii").split(".")
-    claims = json.loads(b64url_decode(payload))
-    claims["credentialSubject"]["achievement"]["name"] = "Expert en tout"
-    forged = b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    jwt_path.write_text(f"{header}.{forged}.{signature}", encoding="ascii")
+    edit_jwt_payload(
+        out / f"awards/{VALID.id}/credential.jwt",
+        lambda claims: claims["credentialSubject"]["achievement"].update(name="Expert en tout"),
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url
