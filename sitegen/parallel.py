@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -54,11 +55,19 @@ def run_chunks(
             yield work(context, chunk)
         return
     forking = multiprocessing.get_context("fork")
-    with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
-        results = pool.imap(_run, [(work, chunk) for chunk in chunks])
-        if meanwhile is not None:
-            meanwhile()
-        yield from results
+    # Workers share this process's objects until they write to them, and the cyclic
+    # collector writes to every object it scans: frozen, they stay shared (a worker of a
+    # 100 000-award build would otherwise copy the whole parent's heap).
+    gc.collect()
+    gc.freeze()
+    try:
+        with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
+            results = pool.imap(_run, [(work, chunk) for chunk in chunks])
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
+    finally:
+        gc.unfreeze()
 
 
 def _start(setup: Callable[[], Any]) -> None:
