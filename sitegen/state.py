@@ -272,7 +272,7 @@ def write_state(path: Path, state: BuildState, inputs: Mapping[str, FileStat]) -
     """Record a build (atomically): the full record, then its small companion, which
     vouches for ``inputs`` (the stat of every input file at the time of the build)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(path, _encode(state))
+    _write_record(path, state)
     _write_json(quick_path(path), {
         "version": [STATE_VERSION, __version__],
         "fingerprint": state.fingerprint,
@@ -294,6 +294,28 @@ def _write_json(path: Path, document: object) -> None:
     staging.replace(path)
 
 
+def _write_record(path: Path, state: BuildState) -> None:
+    """Write the record award by award: a whole record held as one encoded document (and
+    then one string) would be the largest thing a big build has in memory."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    head = json.dumps(_encode(state), ensure_ascii=False, separators=(",", ":"))
+    with staging.open("w", encoding="utf-8") as out:
+        out.write(head[:-1])  # the header without its closing brace
+        for name, rows in (
+            ("digests", ((k, [list(stat), d]) for k, (stat, d) in state.digests.items())),
+            ("awards", ((k, _encode_award(r)) for k, r in state.awards.items())),
+        ):
+            out.write(f',"{name}":{{')
+            for number, (key, row) in enumerate(rows):
+                out.write("," if number else "")
+                out.write(json.dumps(key, ensure_ascii=False))
+                out.write(":")
+                out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+            out.write("}")
+        out.write("}")
+    staging.replace(path)
+
+
 def forget_state(path: Path) -> None:
     """Remove the record before changing the output in place: if the build stops half-way,
     the next one finds no record and rebuilds everything."""
@@ -303,12 +325,11 @@ def forget_state(path: Path) -> None:
 
 
 def _encode(state: BuildState) -> dict[str, Any]:
+    """The record but its digests and awards (written one by one)."""
     return {
         "version": [STATE_VERSION, __version__],
         "fingerprint": state.fingerprint,
         "marker": state.marker,
-        "digests": {k: [list(stat), d] for k, (stat, d) in state.digests.items()},
-        "awards": {k: _encode_award(r) for k, r in state.awards.items()},
         "shared": dict(state.shared),
         "counts": list(state.counts),
         "development": state.development,

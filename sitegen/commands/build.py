@@ -20,7 +20,7 @@ it into place; later builds update the live folder award by award.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,7 +53,7 @@ from sitegen.output import (
     write_files,
 )
 from sitegen.parallel import run_chunks
-from sitegen.renewals import check_renewals, link_renewals, renewal_key
+from sitegen.renewals import Renewals, check_renewals, link_renewals, renewal_key
 from sitegen.resolve import resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
 from sitegen.shards import (
@@ -307,14 +307,7 @@ def build_site(
     if indexes != locked:
         write_lock(source, indexes)
         inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
-    records = {
-        award_id: AwardRecord(
-            file=rel, summary=summary, evidence=evidence, key=award_keys[award_id],
-            renewals=renewal_key(renewals.get(award_id)),
-            files=sizes[award_id][0], bytes=sizes[award_id][1],
-        )
-        for award_id, (rel, summary, evidence) in sorted(summaries.items())
-    }
+    records = _Records(summaries, award_keys, renewals, sizes)
     warnings = diags.sorted()
     state = BuildState(
         fingerprint=fingerprint, digests=digests.record(), awards=records,
@@ -327,11 +320,39 @@ def build_site(
     made = len(to_make)
     return BuildResult(
         issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(records),
-        files=len(shared) + sum(r.files for r in records.values()),
-        bytes=sum(state.shared.values()) + sum(r.bytes for r in records.values()),
+        files=len(shared) + sum(count for count, _ in sizes.values()),
+        bytes=sum(state.shared.values()) + sum(size for _, size in sizes.values()),
         development=keyring.is_development, warnings=warnings,
         made=made, reused=len(records) - made, mode="fresh" if fresh else "update",
     )
+
+
+class _Records(Mapping[str, AwardRecord]):
+    """The awards' records for the build record, each made when it is written (a record
+    of every award at once would be the largest thing a big build holds)."""
+
+    def __init__(
+        self, summaries: Mapping[str, tuple[str, AwardSummary, tuple[str, ...]]],
+        keys: Mapping[str, str], renewals: Mapping[str, Renewals],
+        sizes: Mapping[str, tuple[int, int]],
+    ) -> None:
+        self._summaries, self._keys, self._renewals, self._sizes = (
+            summaries, keys, renewals, sizes
+        )
+
+    def __getitem__(self, award_id: str) -> AwardRecord:
+        rel, summary, evidence = self._summaries[award_id]
+        count, size = self._sizes[award_id]
+        return AwardRecord(
+            file=rel, summary=summary, evidence=evidence, key=self._keys[award_id],
+            renewals=renewal_key(self._renewals.get(award_id)), files=count, bytes=size,
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._summaries))
+
+    def __len__(self) -> int:
+        return len(self._summaries)
 
 
 def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
