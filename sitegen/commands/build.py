@@ -15,7 +15,8 @@ nothing invalid is signed or published):
 7. record the build for next time.
 
 A first build, or one after most awards changed, writes a fresh folder and swaps
-it into place; later builds update the live folder award by award.
+it into place; later builds update the live folder award by award. Each stage is
+a function of its own; stages 2 and 3 are in :mod:`sitegen.commands.readsite`.
 """
 
 from __future__ import annotations
@@ -26,23 +27,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sitegen.awardkeys import AwardKeys, package_dirs
-from sitegen.batches import AwardWorker, make_awards, validate_awards
-from sitegen.commands.load import read_lock_file, write_lock
-from sitegen.config import resolve_config
-from sitegen.content import (
-    Repository,
-    is_content_name,
-    read_document,
-    read_documents,
-    read_site_file,
-)
-from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.endorsements import resolve_endorsements
-from sitegen.images import PreparedImage, read_images
-from sitegen.keyring import read_keyring
-from sitegen.memo import Memo, tree_digest
-from sitegen.model import AwardSummary, Site
+from sitegen.awardkeys import package_dirs
+from sitegen.batches import AwardWorker, make_awards
+from sitegen.commands.load import write_lock
+from sitegen.commands.readsite import BuildBase, CheckedAwards, check_awards, read_base
+from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.model import AwardSummary
 from sitegen.output import (
     MARKER,
     check_output_dir,
@@ -53,9 +43,7 @@ from sitegen.output import (
     write_files,
 )
 from sitegen.parallel import run_chunks
-from sitegen.renewals import Renewals, check_renewals, link_renewals, renewal_key
-from sitegen.resolve import resolve_catalog
-from sitegen.resolve_award import report_duplicate_award
+from sitegen.renewals import Renewals, link_renewals, renewal_key
 from sitegen.shards import (
     Shard,
     content_key,
@@ -67,9 +55,6 @@ from sitegen.shards import (
 from sitegen.state import (
     AwardRecord,
     BuildState,
-    FileStat,
-    InputDigests,
-    decode_state,
     forget_state,
     is_marked,
     mark_output,
@@ -83,10 +68,9 @@ from sitegen.state import (
 )
 from sitegen.status import (
     LOCK_FILE,
+    StatusIndexes,
     allocate_indexes,
-    report_removed_awards,
 )
-from sitegen.theme import read_theme
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
@@ -150,140 +134,151 @@ def build_site(
         if done is not None:
             return BuildResult(**done, mode="unchanged")
     data = read_state(record_path) if record_path is not None else None
+    base = read_base(source, inputs, data, fingerprint, base_url=base_url, environ=environ,
+                      production=production, now=now, cache_dir=cache_dir)
+    checked = check_awards(base, inputs, now=now, workers=workers)
+    base.diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
+    plan = _plan(base, checked, fresh=(
+        data is None or base.previous is None or not _is_recorded_output(data, out_dir)
+    ), shard=shard, shards=shards)
+    if record_path is not None:
+        forget_state(record_path)  # from here the output changes; a record would be stale
+    shared = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
+    stamp = mark_output(out_dir / MARKER)
+    base.memo.prune()
+    development = base.keyring.is_development
+    counts = (len(base.skeleton.issuers), len(base.skeleton.badges))
+    if shard is not None:
+        shard_files, shard_bytes = shard_sizes(plan.sizes)
+        return BuildResult(
+            issuers=counts[0], badges=counts[1], awards=len(plan.sizes),
+            files=shard_files, bytes=shard_bytes, development=development,
+            warnings=base.diags.sorted(), made=len(plan.to_make), mode="shard",
+        )
 
-    # Stage 2: settings, issuers, badges, images and keys.
-    diags = Diagnostics()
-    repo = Repository(root=source)
-    config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
-    if config is None:
-        diags.raise_if_errors()
-        raise AssertionError("a missing config is always reported")
-    documents = read_documents(repo, diags, ("issuer", "badge", "endorser", "endorsement"))
-    catalog = resolve_catalog(documents, repo, config, diags)
-    endorsers, endorsements = resolve_endorsements(documents, catalog, repo, diags, now=now)
-    skeleton = Site(config=config, issuers=tuple(catalog.issuers.values()),
-                    badges=tuple(catalog.badges.values()),
-                    endorsers=endorsers, endorsements=endorsements)
-    memo = Memo(cache_dir / "cache" if cache_dir is not None else None)
-    images: dict[str, PreparedImage] = {}  # rendered while workers validate awards
-    keyring = read_keyring(skeleton, source, environ, diags, production=production)
-    theme = read_theme(source, config.theme)
-    previous = decode_state(data, catalog.badges) if data is not None else None
-    digests = InputDigests(source, inputs, previous.digests if previous else {})
-    theme_key = tree_digest(theme.dirs)
-    keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
+    # Stage 7: the record for next time.
+    if plan.indexes != checked.locked:
+        write_lock(source, plan.indexes)
+        inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
+    records = _Records(checked.summaries, plan.award_keys, plan.renewals, plan.sizes)
+    warnings = base.diags.sorted()
+    state = BuildState(
+        fingerprint=fingerprint, digests=base.digests.record(), awards=records,
+        marker=stamp, shared={path: len(content) for path, content in sorted(shared.items())},
+        counts=counts, development=development, warnings=warnings,
+    )
+    if record_path is not None:
+        write_state(record_path, state, inputs)
+    made = len(plan.to_make)
+    return BuildResult(
+        issuers=counts[0], badges=counts[1], awards=len(records),
+        files=len(shared) + sum(count for count, _ in plan.sizes.values()),
+        bytes=sum(state.shared.values()) + sum(size for _, size in plan.sizes.values()),
+        development=development, warnings=warnings,
+        made=made, reused=len(records) - made, mode="fresh" if plan.fresh else "update",
+    )
 
-    # Stage 3: award files, skipping those whose key is the recorded one.
-    lock_yaml, locked = read_lock_file(source, diags)
-    files = _award_files(inputs)
-    by_file = {r.file: r for r in previous.awards.values()} if previous else {}
-    kept: dict[str, AwardRecord] = {}
-    changed: list[str] = []
-    for rel in files:
-        record = by_file.get(rel)
-        if record is not None and record.key == keys.award(
-            record.summary, rel, record.evidence, locked
-        ):
-            kept[rel] = record
-        else:
-            changed.append(rel)
-    checked = dict(zip(
-        changed,
-        validate_awards(
-            changed, catalog, repo, now, workers=workers,
-            meanwhile=lambda: images.update(read_images(skeleton, repo, diags, memo)),
-        ),
-        strict=True,
-    ))
-    summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
-    declared_ids: set[str] = set()
-    for rel in files:
-        record = kept.get(rel)
-        summary: AwardSummary | None
-        if record is not None:
-            award_id, summary, evidence = record.summary.id, record.summary, record.evidence
-        else:
-            award_id, found, evidence, problems = checked[rel]
-            diags.extend(problems)
-            summary = found
-        declared_ids.add(award_id)
-        if summary is None:
-            continue
-        if award_id in summaries:
-            doc = read_document(repo, "award", rel, Diagnostics())
-            if doc is not None:
-                report_duplicate_award(doc, award_id, summaries[award_id][0], diags)
-            continue
-        summaries[award_id] = (rel, summary, evidence)
-    check_renewals(((rel, summary) for rel, summary, _ in summaries.values()), repo, diags)
-    report_removed_awards(declared_ids, locked, lock_yaml, diags)
-    diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
 
-    # Stage 4: status indexes.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Stages 4 and 5: the awards' status indexes and renewals, and which to make."""
+
+    awards: list[AwardSummary]
+    """Every valid award, by id."""
+    indexes: StatusIndexes
+    renewals: dict[str, Renewals]
+    fresh: bool
+    """Write a new folder and swap it in (else update the live one award by award)."""
+    to_make: list[tuple[str, int, Renewals | None]]
+    """File, status index and renewals of each award to make."""
+    award_keys: dict[str, str]
+    sizes: dict[str, tuple[int, int]]
+    """Files and bytes of each award in the output (those to make are added as made)."""
+    owners: dict[str, Path]
+    """In a merge: the shard output that holds each award's folders."""
+    made_from: str
+    """Digest of every award's key: shards of the same content agree on it."""
+
+
+def _plan(
+    base: BuildBase, checked: CheckedAwards, *, fresh: bool, shard: Shard | None,
+    shards: Sequence[Path] | None,
+) -> _Plan:
+    """Give new awards their status index, link renewals, and choose the awards to make:
+    all of them in a fresh build (or when most changed), else those whose key changed."""
+    summaries, kept = checked.summaries, checked.kept
     awards = [summaries[k][1] for k in sorted(summaries)]
-    indexes = allocate_indexes(awards, locked)
+    indexes = allocate_indexes(awards, checked.locked)
     renewals = link_renewals(awards)  # an award's page shows its renewals: part of its key
-
-    # Stage 5: the awards' folders.
-    from sitegen.produce import Maker, Workshop
-
     unchanged = {
         award_id for award_id, (rel, _, _) in summaries.items()
         if rel in kept and kept[rel].summary.id == award_id
         and kept[rel].renewals == renewal_key(renewals.get(award_id))
     }
-    fresh = (
-        data is None or previous is None or not _is_recorded_output(data, out_dir)
-        or len(summaries) - len(unchanged) > FRESH_SHARE * len(summaries)
-    )
+    fresh = fresh or len(summaries) - len(unchanged) > FRESH_SHARE * len(summaries)
     to_make = [
         (rel, indexes.index_of(summary.badge.issuer.slug, award_id), renewals.get(award_id))
         for award_id, (rel, summary, _) in sorted(summaries.items())
         if fresh or award_id not in unchanged
     ]
-    # One maker (templates, translations, signing templates) for this process and, by
-    # inheritance, for the workers forked from it.
-    maker = Maker(Workshop(site=skeleton, repo=repo, images=images, theme=theme,
-                           theme_key=theme_key, keyring=keyring))
-    sizes: dict[str, tuple[int, int]] = {
+    sizes = {
         kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
         for rel in kept if kept[rel].summary.id in unchanged
     }
     # A kept award's key was just checked, and its status index never moves.
     award_keys = {
         award_id: kept[rel].key if award_id in unchanged
-        else keys.award(summary, rel, evidence, indexes)
+        else base.keys.award(summary, rel, evidence, indexes)
         for award_id, (rel, summary, evidence) in summaries.items()
     }
     owners: dict[str, Path] = {}
+    made_from = ""
     if shard is not None or shards is not None:
         made_from = content_key(award_keys.items())
         if shard is not None:
             to_make = [task for position, task in enumerate(to_make) if shard.takes(position)]
         else:
             owners, to_make = read_shards(shards or (), made_from, summaries), []
-    if record_path is not None:
-        forget_state(record_path)  # from here the output changes; a record would be stale
+    return _Plan(
+        awards=awards, indexes=indexes, renewals=renewals, fresh=fresh, to_make=to_make,
+        award_keys=award_keys, sizes=sizes, owners=owners, made_from=made_from,
+    )
+
+
+def _make(
+    base: BuildBase, plan: _Plan, out_dir: Path, *, workers: int | None,
+    progress: Callable[[int, int], None] | None, shard: Shard | None,
+) -> dict[str, bytes]:
+    """Stages 5 and 6: make and write the awards' folders (in workers) and, meanwhile, the
+    files around them; remove deleted awards. Returns the files around the awards."""
+    from sitegen.produce import Maker, Workshop
+
+    # One maker (templates, translations, signing templates) for this process and, by
+    # inheritance, for the workers forked from it.
+    maker = Maker(Workshop(site=base.skeleton, repo=base.repo, images=base.images,
+                           theme=base.theme, theme_key=base.theme_key, keyring=base.keyring))
+    sizes, previous, reused = plan.sizes, base.previous, len(plan.sizes)
     shared: dict[str, bytes] = {}  # stage 6, made while workers make the awards
-    with open_output(out_dir, fresh=fresh) as root:
+    with open_output(out_dir, fresh=plan.fresh) as root:
         for results in run_chunks(
-            lambda: AwardWorker(maker, catalog, root, fresh), make_awards, to_make,
-            workers=workers, meanwhile=None if shard is not None else lambda: shared.update(
-                maker.site_files(awards, indexes, memo)
+            lambda: AwardWorker(maker, base.catalog, root, plan.fresh), make_awards,
+            plan.to_make, workers=workers,
+            meanwhile=None if shard is not None else lambda: shared.update(
+                maker.site_files(plan.awards, plan.indexes, base.memo)
             ),
         ):
             for award_id, count, size in results:
                 sizes[award_id] = (count, size)
                 if progress is not None:
-                    progress(len(sizes) - len(unchanged), len(to_make))
-        for award_id, folder in sorted(owners.items()):
+                    progress(len(sizes) - reused, len(plan.to_make))
+        for award_id, folder in sorted(plan.owners.items()):
             sizes[award_id] = copy_award_folders(root, folder, maker.award_folders(award_id))
 
         # Stage 6: everything around the awards (a shard leaves them to the merge).
         if shard is not None:
             (root / MARKER).write_bytes(b"")
-            write_manifest(root, shard, made_from, sorted(sizes))
-        elif fresh:
+            write_manifest(root, shard, plan.made_from, sorted(sizes))
+        elif plan.fresh:
             write_files(root, shared)
         else:
             assert previous is not None  # noqa: S101 - an update needs a previous build
@@ -291,40 +286,9 @@ def build_site(
                 update_file(root, path, content)
             for path in sorted(set(previous.shared) - set(shared)):
                 remove_file(root, path)
-            for award_id in sorted(set(previous.awards) - set(summaries)):
+            for award_id in sorted(set(previous.awards) - {a.id for a in plan.awards}):
                 replace_folders(root, maker.award_folders(award_id), {})
-    stamp = mark_output(out_dir / MARKER)
-    memo.prune()
-    if shard is not None:
-        shard_files, shard_bytes = shard_sizes(sizes)
-        return BuildResult(
-            issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(sizes),
-            files=shard_files, bytes=shard_bytes, development=keyring.is_development,
-            warnings=diags.sorted(), made=len(to_make), mode="shard",
-        )
-
-    # Stage 7: the record for next time.
-    if indexes != locked:
-        write_lock(source, indexes)
-        inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
-    records = _Records(summaries, award_keys, renewals, sizes)
-    warnings = diags.sorted()
-    state = BuildState(
-        fingerprint=fingerprint, digests=digests.record(), awards=records,
-        marker=stamp, shared={path: len(content) for path, content in sorted(shared.items())},
-        counts=(len(skeleton.issuers), len(skeleton.badges)),
-        development=keyring.is_development, warnings=warnings,
-    )
-    if record_path is not None:
-        write_state(record_path, state, inputs)
-    made = len(to_make)
-    return BuildResult(
-        issuers=len(skeleton.issuers), badges=len(skeleton.badges), awards=len(records),
-        files=len(shared) + sum(count for count, _ in sizes.values()),
-        bytes=sum(state.shared.values()) + sum(size for _, size in sizes.values()),
-        development=keyring.is_development, warnings=warnings,
-        made=made, reused=len(records) - made, mode="fresh" if fresh else "update",
-    )
+    return shared
 
 
 class _Records(Mapping[str, AwardRecord]):
@@ -353,17 +317,6 @@ class _Records(Mapping[str, AwardRecord]):
 
     def __len__(self) -> int:
         return len(self._summaries)
-
-
-def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
-    """The award files among the scanned inputs, in the order :func:`list_content_files`
-    gives (by path parts), without listing the folders again."""
-    folder = "content/awards/"
-    found = [
-        rel for rel in inputs
-        if rel.startswith(folder) and is_content_name(rel.rsplit("/", 1)[-1])
-    ]
-    return sorted(found, key=lambda rel: rel.split("/"))
 
 
 def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
