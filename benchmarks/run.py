@@ -94,7 +94,9 @@ def run_build(source: Path, out: Path) -> dict[str, Any]:
         raise RuntimeError(f"build failed ({process.returncode}):\n{text[-3000:]}")
     summary = [line for line in text.splitlines() if line.startswith("built ")]
     # Linux reports ru_maxrss in KiB.
+    # The build's CPU time with its workers': system time grows when the disk is slow.
     return {"seconds": round(seconds, 3),
+            "cpu_user_s": round(usage.ru_utime, 1), "cpu_system_s": round(usage.ru_stime, 1),
             "peak_rss_mib": round(peak["rss"] / 1024, 1),
             "peak_pss_mib": round(peak["pss"] / 1024, 1),
             "largest_process_rss_mib": round(usage.ru_maxrss / 1024, 1),
@@ -256,7 +258,8 @@ def say(line: str) -> None:
 
 def print_run(n: int, label: str, run: dict[str, Any]) -> None:
     """One line for one build."""
-    say(f"[{n}] {label}: {run['seconds']:.2f} s, peak memory of all processes: "
+    say(f"[{n}] {label}: {run['seconds']:.2f} s (CPU: user {run['cpu_user_s']:.1f} s, "
+        f"system {run['cpu_system_s']:.1f} s), peak memory of all processes: "
         f"PSS {run['peak_pss_mib']:.0f} MiB, RSS {run['peak_rss_mib']:.0f} MiB "
         f"(largest process {run['largest_process_rss_mib']:.0f} MiB)")
 

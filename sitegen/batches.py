@@ -33,7 +33,7 @@ def declared_id(doc: SourceDocument) -> str:
     return value if isinstance(value, str) else doc.stem
 
 
-_Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...]]
+_Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...], str]
 
 
 def validate_awards(
@@ -41,23 +41,26 @@ def validate_awards(
     *, workers: int | None = None, meanwhile: Callable[[], object] | None = None,
 ) -> list[_Checked]:
     """Read and validate award files (in parallel when many): for each, its declared id,
-    its summary (None if invalid), the evidence files it publishes, and its problems.
+    its summary (None if invalid), the evidence files it publishes, its problems and the
+    digest of the bytes read ("" if unreadable), which spares the build reading it again.
     ``meanwhile`` runs in this process while workers validate (see ``run_chunks``)."""
     results: list[_Checked] = []
     for chunk in run_chunks(
         lambda: (catalog, repo, now), _validate_chunk, files, workers=workers,
         meanwhile=meanwhile,
     ):
-        for declared_id, packed, evidence, problems in chunk:
+        for declared_id, packed, evidence, problems, digest in chunk:
             summary = None
             if packed is not None:  # link to this process's badge: a copy per award adds up
                 badge_slug, fields = packed
                 summary = AwardSummary(badge=catalog.badges[badge_slug], **fields)
-            results.append((declared_id, summary, evidence, problems))
+            results.append((declared_id, summary, evidence, problems, digest))
     return results
 
 
-_Packed = tuple[str, tuple[str, dict[str, Any]] | None, tuple[str, ...], tuple[Diagnostic, ...]]
+_Packed = tuple[
+    str, tuple[str, dict[str, Any]] | None, tuple[str, ...], tuple[Diagnostic, ...], str
+]
 
 
 def _validate_chunk(
@@ -70,7 +73,7 @@ def _validate_chunk(
         diags = Diagnostics()
         doc = read_document(repo, "award", rel, diags)
         if doc is None:
-            results.append((Path(rel).stem, None, (), diags.sorted()))
+            results.append((Path(rel).stem, None, (), diags.sorted(), ""))
             continue
         award = resolve_award(doc, catalog, repo, diags, now=now)
         packed = None
@@ -83,7 +86,7 @@ def _validate_chunk(
             }
             packed = (award.badge.slug, fields)
             evidence = tuple(e.file for e in award.evidence if e.file)
-        results.append((declared_id(doc), packed, evidence, diags.sorted()))
+        results.append((declared_id(doc), packed, evidence, diags.sorted(), doc.digest))
     return results
 
 

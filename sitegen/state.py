@@ -136,6 +136,10 @@ class InputDigests:
         self.digests[rel] = value
         return value
 
+    def know(self, rel: str, value: str) -> None:
+        """Take the digest of ``rel`` from whoever just read it (so it is not read again)."""
+        self.digests.setdefault(rel, value)
+
     def record(self) -> dict[str, tuple[FileStat, str]]:
         """Stat and digest of every file whose digest was taken, for the next build."""
         return {

@@ -134,8 +134,10 @@ def check_awards(
         if record is not None:
             award_id, summary, evidence = record.summary.id, record.summary, record.evidence
         else:
-            award_id, summary, evidence, problems = checked.pop(rel)
+            award_id, summary, evidence, problems, digest = checked.pop(rel)
             diags.extend(problems)
+            if digest:
+                base.digests.know(rel, digest)
         declared_ids.add(award_id)
         if summary is None:
             continue
