@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -276,7 +276,7 @@ def write_state(path: Path, state: BuildState, inputs: Mapping[str, FileStat]) -
     """Record a build (atomically): the full record, then its small companion, which
     vouches for ``inputs`` (the stat of every input file at the time of the build)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_record(path, state)
+    files, size = _write_record(path, state)
     _write_json(quick_path(path), {
         "version": [STATE_VERSION, __version__],
         "fingerprint": state.fingerprint,
@@ -284,8 +284,8 @@ def write_state(path: Path, state: BuildState, inputs: Mapping[str, FileStat]) -
         "inputs": inputs_digest(inputs),
         "result": {
             "issuers": state.counts[0], "badges": state.counts[1], "awards": len(state.awards),
-            "files": sum(r.files for r in state.awards.values()) + len(state.shared),
-            "bytes": sum(r.bytes for r in state.awards.values()) + sum(state.shared.values()),
+            "files": files + len(state.shared),
+            "bytes": size + sum(state.shared.values()),
             "development": state.development,
             "warnings": [_encode_diagnostic(d) for d in state.warnings],
         },
@@ -298,16 +298,25 @@ def _write_json(path: Path, document: object) -> None:
     staging.replace(path)
 
 
-def _write_record(path: Path, state: BuildState) -> None:
+def _write_record(path: Path, state: BuildState) -> tuple[int, int]:
     """Write the record award by award: a whole record held as one encoded document (and
-    then one string) would be the largest thing a big build has in memory."""
+    then one string) would be the largest thing a big build has in memory. Returns the
+    files and bytes of all awards, counted on the way (the awards may be made as read)."""
+    totals = [0, 0]
+
+    def award_rows() -> Iterator[tuple[str, list[Any]]]:
+        for award_id, record in state.awards.items():
+            totals[0] += record.files
+            totals[1] += record.bytes
+            yield award_id, _encode_award(record)
+
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     head = json.dumps(_encode(state), ensure_ascii=False, separators=(",", ":"))
     with staging.open("w", encoding="utf-8") as out:
         out.write(head[:-1])  # the header without its closing brace
         for name, rows in (
             ("digests", ((k, [list(stat), d]) for k, (stat, d) in state.digests.items())),
-            ("awards", ((k, _encode_award(r)) for k, r in state.awards.items())),
+            ("awards", award_rows()),
         ):
             out.write(f',"{name}":{{')
             for number, (key, row) in enumerate(rows):
@@ -318,6 +327,7 @@ def _write_record(path: Path, state: BuildState) -> None:
             out.write("}")
         out.write("}")
     staging.replace(path)
+    return totals[0], totals[1]
 
 
 def forget_state(path: Path) -> None:
