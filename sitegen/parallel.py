@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import gc
-import itertools
 import multiprocessing
 import os
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -18,10 +16,6 @@ Y = TypeVar("Y")
 # Below this many items a stage runs in the build's own process: starting workers costs more.
 MIN_PARALLEL = 64
 CHUNK = 32
-# Chunks queued for each worker ahead of its results: enough that none waits for this
-# process; before ``meanwhile`` (which may take seconds), enough for the workers to go on.
-AHEAD = 4
-BEFORE_MEANWHILE = 512
 
 _worker_context: list[Any] = []
 
@@ -37,9 +31,8 @@ def worker_count() -> int:
 def run_chunks(
     setup: Callable[[], T],
     work: Callable[[T, Sequence[X]], list[Y]],
-    items: Iterable[X],
+    items: Sequence[X],
     *,
-    count: int | None = None,
     workers: int | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[Y]]:
@@ -51,14 +44,10 @@ def run_chunks(
     since forking it is not safe. ``meanwhile`` runs in this process once the workers
     have their work (before the first result): a single-process step that does not
     need the results overlaps with them instead of leaving a core idle.
-
-    ``items`` is read a few chunks ahead of the workers, in this thread, never whole:
-    it may be a generator reading from a file (then ``count`` says how many there are).
     """
-    total = len(items) if count is None and isinstance(items, Sized) else count or 0
-    chunks = _chunked(items)
-    processes = worker_count() if workers is None else workers
-    if processes <= 1 or total < MIN_PARALLEL or threading.active_count() > 1:
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    count = worker_count() if workers is None else workers
+    if count <= 1 or len(items) < MIN_PARALLEL or threading.active_count() > 1:
         if meanwhile is not None:
             meanwhile()
         context = setup()
@@ -72,28 +61,13 @@ def run_chunks(
     gc.collect()
     gc.freeze()
     try:
-        processes = min(processes, -(-total // CHUNK))
-        with forking.Pool(processes, initializer=_start, initargs=(setup,)) as pool:
-            ahead = AHEAD * processes if meanwhile is None else BEFORE_MEANWHILE
-            pending = deque(
-                pool.apply_async(_run, ((work, chunk),))
-                for chunk in itertools.islice(chunks, ahead)
-            )
+        with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
+            results = pool.imap(_run, [(work, chunk) for chunk in chunks])
             if meanwhile is not None:
                 meanwhile()
-            while pending:
-                done = pending.popleft().get()
-                for chunk in itertools.islice(chunks, 1):
-                    pending.append(pool.apply_async(_run, ((work, chunk),)))
-                yield done
+            yield from results
     finally:
         gc.unfreeze()
-
-
-def _chunked(items: Iterable[X]) -> Iterator[list[X]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
-        yield chunk
 
 
 def _start(setup: Callable[[], Any]) -> None:
