@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
 import time
 import traceback
@@ -228,6 +229,9 @@ def serve(source: Path, port: int, no_reload: bool) -> None:
     """
     from sitegen.commands.serve import SERVE_DIR, DevServer, ServeError
 
+    # A shell starts a command in the background (a script's `sitegen serve &`, some CI
+    # runners) with SIGINT ignored: Ctrl+C or `kill -INT` must still stop the server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if no_reload:
         out_dir = source / SERVE_DIR
         base_url = f"http://127.0.0.1:{port}/"

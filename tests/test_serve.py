@@ -297,13 +297,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_sitegen_serve_command_serves_rebuilds_and_stops_on_ctrl_c(site_factory):
+@pytest.mark.parametrize("launch", ["directly", "with SIGINT ignored"])
+def test_sitegen_serve_command_serves_rebuilds_and_stops_on_ctrl_c(site_factory, launch):
     root = site_factory({AWARD: award("Depuis la ligne de commande")})
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "sitegen", "serve", "--source", str(root), "--port", str(port)]
+    if launch != "directly":  # as a shell starts a background job: the signal is ignored
+        command = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]
     process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "serve", "--source", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}/"
