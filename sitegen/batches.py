@@ -6,7 +6,7 @@ and making returns only counts (workers write the files themselves).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,18 +33,20 @@ def declared_id(doc: SourceDocument) -> str:
     return value if isinstance(value, str) else doc.stem
 
 
-_Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...], str]
+Checked = tuple[str, AwardSummary | None, tuple[str, ...], tuple[Diagnostic, ...], str]
+"""An award file's declared id, summary (None if invalid), evidence files, problems and
+digest."""
 
 
 def validate_awards(
     files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None,
     *, workers: int | None = None, meanwhile: Callable[[], object] | None = None,
-) -> list[_Checked]:
-    """Read and validate award files (in parallel when many): for each, its declared id,
-    its summary (None if invalid), the evidence files it publishes, its problems and the
-    digest of the bytes read ("" if unreadable), which spares the build reading it again.
-    ``meanwhile`` runs in this process while workers validate (see ``run_chunks``)."""
-    results: list[_Checked] = []
+) -> Iterator[Checked]:
+    """Read and validate award files (in parallel when many), giving in order for each its
+    declared id, its summary (None if invalid), the evidence files it publishes, its
+    problems and the digest of the bytes read ("" if unreadable), which spares the build
+    reading it again. ``meanwhile`` runs in this process while workers validate (see
+    ``run_chunks``). Results come as workers give them: never all at once."""
     for chunk in run_chunks(
         lambda: (catalog, repo, now), _validate_chunk, files, workers=workers,
         meanwhile=meanwhile,
@@ -54,8 +56,7 @@ def validate_awards(
             if packed is not None:  # link to this process's badge: a copy per award adds up
                 badge_slug, fields = packed
                 summary = AwardSummary(badge=catalog.badges[badge_slug], **fields)
-            results.append((declared_id, summary, evidence, problems, digest))
-    return results
+            yield declared_id, summary, evidence, problems, digest
 
 
 _Packed = tuple[

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -16,6 +18,10 @@ Y = TypeVar("Y")
 # Below this many items a stage runs in the build's own process: starting workers costs more.
 MIN_PARALLEL = 64
 CHUNK = 32
+# Chunks queued for each worker ahead of its results: enough that none waits for this
+# process; before ``meanwhile`` (which may take seconds), enough for the workers to go on.
+AHEAD = 4
+BEFORE_MEANWHILE = 512
 
 _worker_context: list[Any] = []
 
@@ -31,8 +37,9 @@ def worker_count() -> int:
 def run_chunks(
     setup: Callable[[], T],
     work: Callable[[T, Sequence[X]], list[Y]],
-    items: Sequence[X],
+    items: Iterable[X],
     *,
+    count: int | None = None,
     workers: int | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[Y]]:
@@ -44,10 +51,14 @@ def run_chunks(
     since forking it is not safe. ``meanwhile`` runs in this process once the workers
     have their work (before the first result): a single-process step that does not
     need the results overlaps with them instead of leaving a core idle.
+
+    ``items`` is read a few chunks ahead of the workers, in this thread, never whole:
+    it may be a generator reading from a file (then ``count`` says how many there are).
     """
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
-    count = worker_count() if workers is None else workers
-    if count <= 1 or len(items) < MIN_PARALLEL or threading.active_count() > 1:
+    total = len(items) if count is None and isinstance(items, Sized) else count or 0
+    chunks = _chunked(items)
+    processes = worker_count() if workers is None else workers
+    if processes <= 1 or total < MIN_PARALLEL or threading.active_count() > 1:
         if meanwhile is not None:
             meanwhile()
         context = setup()
@@ -61,13 +72,28 @@ def run_chunks(
     gc.collect()
     gc.freeze()
     try:
-        with forking.Pool(min(count, len(chunks)), initializer=_start, initargs=(setup,)) as pool:
-            results = pool.imap(_run, [(work, chunk) for chunk in chunks])
+        processes = min(processes, -(-total // CHUNK))
+        with forking.Pool(processes, initializer=_start, initargs=(setup,)) as pool:
+            ahead = AHEAD * processes if meanwhile is None else BEFORE_MEANWHILE
+            pending = deque(
+                pool.apply_async(_run, ((work, chunk),))
+                for chunk in itertools.islice(chunks, ahead)
+            )
             if meanwhile is not None:
                 meanwhile()
-            yield from results
+            while pending:
+                done = pending.popleft().get()
+                for chunk in itertools.islice(chunks, 1):
+                    pending.append(pool.apply_async(_run, ((work, chunk),)))
+                yield done
     finally:
         gc.unfreeze()
+
+
+def _chunked(items: Iterable[X]) -> Iterator[list[X]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        yield chunk
 
 
 def _start(setup: Callable[[], Any]) -> None:

@@ -8,10 +8,10 @@ validated model; writing is the caller's job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sitegen import hosting, ob2, ob3
 from sitegen.bake import OB2, OB3, bake_png, bake_svg
@@ -136,7 +136,7 @@ class Maker:
         return files
 
     def site_files(
-        self, awards: Sequence[AwardSummary], indexes: StatusIndexes, memo: Memo
+        self, awards: AwardLists, indexes: StatusIndexes, memo: Memo
     ) -> dict[str, bytes]:
         """Every file that is not an award's: issuers, badges, status and revocation lists,
         the pages listing them, static assets and hosting files."""
@@ -148,23 +148,20 @@ class Maker:
                 raise ValueError(f"output path {path!r} planned twice")
             files[path] = data
 
-        by_issuer: dict[str, list[AwardSummary]] = {}
-        by_badge: dict[str, list[AwardSummary]] = {}
-        for award in awards:
-            by_issuer.setdefault(award.badge.issuer.slug, []).append(award)
-            by_badge.setdefault(award.badge.slug, []).append(award)
         for issuer in site.issuers:
-            own = by_issuer.get(issuer.slug, [])
+            revoked = awards.revoked(issuer.slug)
             add(urls.did_document(issuer), to_json_bytes(
                 to_did_document(urls.did(issuer), self.workshop.keyring.published_keys(issuer))
             ))
-            for number, status_list in status_lists(issuer, own, indexes, urls).items():
+            for number, status_list in status_lists(
+                issuer, revoked, awards.latest_change(issuer.slug), indexes, urls
+            ).items():
                 add(urls.status_list(issuer, number),
                     self.sign(issuer, status_list, str(status_list["validFrom"])))
             add(urls.issuer_profile(issuer), to_json_bytes(with_endorsements(
                 ob2.to_profile(issuer, urls, tr), site.endorsements_of(issuer), urls)))
             add(urls.revocation_list(issuer),
-                to_json_bytes(ob2.to_revocation_list(issuer, own, urls, tr)))
+                to_json_bytes(ob2.to_revocation_list(issuer, revoked, urls, tr)))
             if issuer.image:
                 image = images[issuer.image.path]
                 add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
@@ -192,9 +189,8 @@ class Maker:
             for issuer in site.issuers:
                 add(urls.localized(urls.issuer_page(issuer), language), renderer.issuer(issuer))
             for badge in site.badges:
-                listed = [a for a in by_badge.get(badge.slug, []) if a.listed]
                 add(urls.localized(urls.badge_page(badge), language),
-                    renderer.badge(badge, listed))
+                    renderer.badge(badge, list(awards.listed(badge.slug))))
             if language == site.config.language:
                 add(urls.not_found_page(), renderer.not_found())
         for output, data in endorsement_files(self).items():
@@ -202,7 +198,7 @@ class Maker:
         for name, path in self.workshop.theme.static_files().items():
             add(urls.static(name), path.read_bytes())
         add("robots.txt", hosting.render_robots(urls))
-        add("sitemap.xml", hosting.render_sitemap(site, awards, urls))
+        add("sitemap.xml", hosting.render_sitemap(site, awards.listed(), urls))
         add("_headers", hosting.render_netlify_headers())
         add(".htaccess", hosting.render_htaccess(urls))
         add(MARKER, b"")
@@ -218,21 +214,36 @@ def _share_maker(png: bytes, texts: tuple[str, str, str], fonts_dir: Any) -> Cal
     return make
 
 
+class AwardLists(Protocol):
+    """The awards as the lists and pages about many of them need them (a build's
+    :class:`~sitegen.ledger.Ledger` reads them back from its file, a badge or issuer at a
+    time), each list by award id."""
+
+    def revoked(self, issuer: str) -> list[AwardSummary]:
+        """The issuer's revoked awards."""
+
+    def latest_change(self, issuer: str) -> datetime | None:
+        """The latest date an award of the issuer was issued or revoked."""
+
+    def listed(self, badge: str | None = None) -> Iterable[AwardSummary]:
+        """The awards whose earners chose to be listed (of one badge, or all)."""
+
+
 def status_lists(
-    issuer: Issuer, awards: Iterable[AwardSummary], indexes: StatusIndexes, urls: Urls
+    issuer: Issuer, revoked: Iterable[AwardSummary], latest: datetime | None,
+    indexes: StatusIndexes, urls: Urls,
 ) -> dict[int, dict[str, Any]]:
-    """The issuer's unsigned status lists, each dated by its latest change."""
+    """The issuer's unsigned status lists, each dated by its latest change (``latest``, the
+    latest issuing or revocation of its awards)."""
     table = indexes.by_issuer.get(issuer.slug, {})
-    own = list(awards)
-    revoked = {table[a.id] for a in own if a.revocation is not None}
+    bits_set = {table[a.id] for a in revoked}
     numbers = {index // LIST_SIZE + 1 for index in table.values()} or {1}
-    changes = [a.issued for a in own] + [a.revocation.date for a in own if a.revocation]
     lists = {}
     for number in sorted(numbers):
         low = (number - 1) * LIST_SIZE
-        bits = [i - low for i in revoked if low <= i < low + LIST_SIZE]
+        bits = [i - low for i in bits_set if low <= i < low + LIST_SIZE]
         lists[number] = ob3.to_status_list(
             issuer, urls, number=number, encoded=encode_bitstring(bits),
-            valid_from=max(changes, default=NO_AWARD_DATE),
+            valid_from=latest or NO_AWARD_DATE,
         )
     return lists

@@ -8,7 +8,7 @@ award is part of what decides whether the award must be made again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,10 +55,13 @@ def renewal_key(renewals: Renewals | None) -> str:
 
 
 def check_renewals(
-    awards: Iterable[tuple[str, AwardSummary]], repo: Repository, diags: Diagnostics
+    awards: Iterable[tuple[str, AwardSummary]], repo: Repository, diags: Diagnostics,
+    *, badge_ids: Callable[[str], Iterable[str]] | None = None,
 ) -> None:
     """Report renewals of an unknown award, of another badge or person, of a later award,
-    and awards renewed twice. ``awards`` pairs each award's file with its summary."""
+    and awards renewed twice. ``awards`` pairs each award's file with its summary: every
+    award, or (with ``badge_ids``, which gives the ids of a badge's awards for hints) at
+    least every award that renews or is renewed."""
     by_id = {summary.id: (rel, summary) for rel, summary in awards}
     renewed_by: dict[str, str] = {}
     for rel, award in sorted(by_id.values(), key=lambda pair: pair[0].split("/")):
@@ -66,7 +69,9 @@ def check_renewals(
             continue
         target = by_id.get(award.renews)
         if target is None:
-            same_badge = [a.id for _, a in by_id.values() if a.badge.slug == award.badge.slug]
+            same_badge = list(badge_ids(award.badge.slug)) if badge_ids is not None else [
+                a.id for _, a in by_id.values() if a.badge.slug == award.badge.slug
+            ]
             diags.error(
                 _renews_span(repo, rel),
                 "award.unknown-renewed",

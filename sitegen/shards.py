@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +135,3 @@ def copy_award_folders(root: Path, shard: Path, folders: Sequence[str]) -> tuple
                 files += 1
                 size += path.stat().st_size
     return files, size
-
-
-def shard_sizes(made: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
-    """Files and bytes of a shard's folder (its awards, the marker and the manifest)."""
-    return sum(f for f, _ in made.values()) + 2, sum(b for _, b in made.values())

@@ -1,12 +1,14 @@
 """What the previous build read and wrote, so that the next one redoes only what changed.
 
 A build records the size, modification time and digest of every file it read,
-and for every award a small summary and the key of what it was built from. The
-next build into the same folder compares: nothing changed means nothing to do
-(it only stats files); otherwise only awards whose key changed are read, signed,
-rendered and written again. The record lives in the source's cache folder, never
-in the published site, and is written last, so a build that stops half-way
-leaves none and the next build starts afresh.
+and for every award a small summary and the key of what it was built from: its
+ledger (an SQLite file, :mod:`sitegen.ledger`) becomes the record, with a small
+JSON companion that vouches for the stat of every input. The next build into the
+same folder compares: nothing changed means nothing to do (it only stats files
+and reads the companion); otherwise only awards whose key changed are read,
+signed, rendered and written again. The record lives in the source's cache
+folder, never in the published site, and is written last, so a build that stops
+half-way leaves none and the next build starts afresh.
 """
 
 from __future__ import annotations
@@ -16,18 +18,19 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Severity, Span
-from sitegen.model import AwardSummary, Badge, Localized, Revocation
+
+if TYPE_CHECKING:
+    from sitegen.ledger import Ledger
 
 # Bump when the meaning of a recorded value changes: older records are then ignored.
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 # What a site's folder holds that a build reads (the site's own theme and keys included).
 SOURCE_INPUTS = ("site.yaml", "status-indexes.yaml", "content", "themes", ".keys")
@@ -36,6 +39,7 @@ ENV_PREFIX = "SITEGEN_"
 
 FileStat = tuple[int, int, int]
 """Size, modification time (ns) and inode of a file."""
+
 
 
 def scan_inputs(source: Path, package_dirs: Iterable[Path]) -> dict[str, FileStat]:
@@ -109,23 +113,32 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+AWARDS_FOLDER = "content/awards/"
+
+
 @dataclass(slots=True)
 class InputDigests:
     """Content digests of input files, reusing the previous build's when a file's stat is
-    unchanged (so an unchanged file is not even read)."""
+    unchanged (so an unchanged file is not even read).
+
+    The digests of award files (a hundred thousand in a big site) go straight into the
+    build's ledger; the few others are also kept at hand, since every award's key uses them.
+    """
 
     source: Path
     stats: Mapping[str, FileStat]
-    previous: Mapping[str, tuple[FileStat, str]]
+    ledger: Ledger
     digests: dict[str, str] = field(default_factory=dict)
 
     def of(self, rel: str) -> str:
         """The digest of the site file ``rel``, or ``"missing"``."""
         known = self.digests.get(rel)
+        if known is None and rel.startswith(AWARDS_FOLDER):
+            known = self.ledger.input_digest(rel)
         if known is not None:
             return known
         stat = self.stats.get(rel)
-        before = self.previous.get(rel)
+        before = self.ledger.previous_input(rel)
         if stat is not None and before is not None and before[0] == stat:
             value = before[1]
         else:
@@ -133,84 +146,65 @@ class InputDigests:
                 value = file_digest((self.source / rel).read_bytes())
             except OSError:
                 value = "missing"
-        self.digests[rel] = value
+        self.know(rel, value)
         return value
 
     def know(self, rel: str, value: str) -> None:
-        """Take the digest of ``rel`` from whoever just read it (so it is not read again)."""
-        self.digests.setdefault(rel, value)
+        """Take the digest of ``rel`` from whoever just read it (so it is not read again);
+        the first digest taken stays."""
+        stat = self.stats.get(rel)
+        if rel.startswith(AWARDS_FOLDER) and stat is not None and value != "missing":
+            self.ledger.know_input(rel, stat, value)
+        else:
+            self.digests.setdefault(rel, value)
 
-    def record(self) -> dict[str, tuple[FileStat, str]]:
-        """Stat and digest of every file whose digest was taken, for the next build."""
-        return {
-            rel: (self.stats[rel], value)
-            for rel, value in sorted(self.digests.items())
-            if rel in self.stats and value != "missing"
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AwardRecord:
-    """One award as the previous build left it."""
-
-    file: str
-    """The award's content file."""
-    key: str
-    """Digest of everything its output depends on."""
-    summary: AwardSummary
-    evidence: tuple[str, ...]
-    """The content files it publishes as evidence (part of its key)."""
-    files: int
-    """How many files its folders hold, and their size in bytes."""
-    bytes: int
-    renewals: str = ""
-    """Digest of its place among renewals (its page links to the awards around it)."""
+    def record(self) -> None:
+        """Put the digests kept at hand into the ledger too, for the next build."""
+        for rel, value in sorted(self.digests.items()):
+            if rel in self.stats and value != "missing":
+                self.ledger.know_input(rel, self.stats[rel], value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BuildState:
-    """The record of one build into one output folder."""
+class PreviousBuild:
+    """What the previous build into the same folder left, but its awards and digests
+    (read from its ledger, attached to this build's, one at a time)."""
 
-    fingerprint: str
-    digests: Mapping[str, tuple[FileStat, str]]
-    awards: Mapping[str, AwardRecord]
     marker: int
     """Modification time (whole seconds) the build gave the output's marker file: the
     output is the one recorded only while the marker still has it. Seconds, because
     archives that carry an output between CI runs (tar, zip) keep no finer time."""
     shared: Mapping[str, int]
     """Size of every file that belongs to no award (pages, lists, assets)."""
-    counts: tuple[int, int]
-    """Issuers and badges."""
-    development: bool
-    warnings: tuple[Diagnostic, ...]
+
+
+RECORD_VERSION = f"{STATE_VERSION} {__version__}"
 
 
 def state_path(cache_dir: Path, out_dir: Path) -> Path:
     """Where the record of builds into ``out_dir`` is kept."""
     name = hashlib.sha256(os.fsencode(out_dir.resolve())).hexdigest()[:16]
-    return cache_dir / "state" / (name + ".json")
+    return cache_dir / "state" / (name + ".sqlite")
 
 
-def read_state(path: Path) -> dict[str, Any] | None:
-    """The recorded state as read, or None if there is none or it is unreadable or outdated."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+def staging_path(path: Path) -> Path:
+    """Where a build writes its ledger before it becomes the record at ``path``."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def open_previous(ledger: Ledger, path: Path) -> PreviousBuild | None:
+    """Attach the previous record to this build's ledger; None if there is none, or it is
+    unreadable or of another version of sitegen."""
+    facts = ledger.attach_previous(path, RECORD_VERSION)
+    if facts is None:
         return None
-    if not isinstance(data, dict) or data.get("version") != [STATE_VERSION, __version__]:
-        return None
-    return data
-
-
-def decode_state(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildState | None:
-    """The state with award summaries linked to today's badges, or None if it is damaged.
-
-    Awards of a badge that no longer exists are dropped (they are read again).
-    """
     try:
-        return _decode(data, badges)
-    except (KeyError, TypeError, ValueError, IndexError):
+        return PreviousBuild(
+            marker=int(facts["marker"]),
+            shared={str(k): int(v) for k, v in facts["shared"].items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        ledger.let_go_of_previous()
         return None
 
 
@@ -272,62 +266,35 @@ def is_marked(marker: Path, stamp: int) -> bool:
         return False
 
 
-def write_state(path: Path, state: BuildState, inputs: Mapping[str, FileStat]) -> None:
-    """Record a build (atomically): the full record, then its small companion, which
-    vouches for ``inputs`` (the stat of every input file at the time of the build)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    files, size = _write_record(path, state)
-    _write_json(quick_path(path), {
+def keep_record(
+    path: Path, ledger: Ledger, *, fingerprint: str, marker: int, shared: Mapping[str, int],
+    counts: tuple[int, int], development: bool, warnings: tuple[Diagnostic, ...],
+    inputs: Mapping[str, FileStat],
+) -> None:
+    """Make the build's ledger the record (atomically), then write its small companion,
+    which vouches for ``inputs`` (the stat of every input file at the time of the build)."""
+    files, size = ledger.totals()
+    awards = len(ledger)
+    ledger.keep({
+        "version": RECORD_VERSION, "fingerprint": fingerprint, "marker": marker,
+        "shared": dict(sorted(shared.items())), "counts": list(counts),
+    })
+    assert ledger.path is not None  # noqa: S101 - a ledger kept as a record has a file
+    ledger.path.replace(path)
+    staging = staging_path(quick_path(path))
+    staging.write_text(json.dumps({
         "version": [STATE_VERSION, __version__],
-        "fingerprint": state.fingerprint,
-        "marker": state.marker,
+        "fingerprint": fingerprint,
+        "marker": marker,
         "inputs": inputs_digest(inputs),
         "result": {
-            "issuers": state.counts[0], "badges": state.counts[1], "awards": len(state.awards),
-            "files": files + len(state.shared),
-            "bytes": size + sum(state.shared.values()),
-            "development": state.development,
-            "warnings": [_encode_diagnostic(d) for d in state.warnings],
+            "issuers": counts[0], "badges": counts[1], "awards": awards,
+            "files": files + len(shared), "bytes": size + sum(shared.values()),
+            "development": development,
+            "warnings": [_encode_diagnostic(d) for d in warnings],
         },
-    })
-
-
-def _write_json(path: Path, document: object) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    staging.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
-    staging.replace(path)
-
-
-def _write_record(path: Path, state: BuildState) -> tuple[int, int]:
-    """Write the record award by award: a whole record held as one encoded document (and
-    then one string) would be the largest thing a big build has in memory. Returns the
-    files and bytes of all awards, counted on the way (the awards may be made as read)."""
-    totals = [0, 0]
-
-    def award_rows() -> Iterator[tuple[str, list[Any]]]:
-        for award_id, record in state.awards.items():
-            totals[0] += record.files
-            totals[1] += record.bytes
-            yield award_id, _encode_award(record)
-
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    head = json.dumps(_encode(state), ensure_ascii=False, separators=(",", ":"))
-    with staging.open("w", encoding="utf-8") as out:
-        out.write(head[:-1])  # the header without its closing brace
-        for name, rows in (
-            ("digests", ((k, [list(stat), d]) for k, (stat, d) in state.digests.items())),
-            ("awards", award_rows()),
-        ):
-            out.write(f',"{name}":{{')
-            for number, (key, row) in enumerate(rows):
-                out.write("," if number else "")
-                out.write(json.dumps(key, ensure_ascii=False))
-                out.write(":")
-                out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-            out.write("}")
-        out.write("}")
-    staging.replace(path)
-    return totals[0], totals[1]
+    }, ensure_ascii=False, separators=(",", ":")))
+    staging.replace(quick_path(path))
 
 
 def forget_state(path: Path) -> None:
@@ -336,75 +303,6 @@ def forget_state(path: Path) -> None:
     for stale in (quick_path(path), path):  # the companion first: it vouches for the rest
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-
-
-def _encode(state: BuildState) -> dict[str, Any]:
-    """The record but its digests and awards (written one by one)."""
-    return {
-        "version": [STATE_VERSION, __version__],
-        "fingerprint": state.fingerprint,
-        "marker": state.marker,
-        "shared": dict(state.shared),
-        "counts": list(state.counts),
-        "development": state.development,
-        "warnings": [_encode_diagnostic(d) for d in state.warnings],
-    }
-
-
-def _decode(data: Mapping[str, Any], badges: Mapping[str, Badge]) -> BuildState:
-    awards: dict[str, AwardRecord] = {}
-    for award_id, row in data["awards"].items():
-        record = _decode_award(award_id, row, badges)
-        if record is not None:
-            awards[award_id] = record
-    return BuildState(
-        fingerprint=data["fingerprint"],
-        digests={
-            k: ((int(s[0]), int(s[1]), int(s[2])), str(d)) for k, (s, d) in data["digests"].items()
-        },
-        awards=awards,
-        marker=int(data["marker"]),
-        shared={str(k): int(v) for k, v in data["shared"].items()},
-        counts=(int(data["counts"][0]), int(data["counts"][1])),
-        development=bool(data["development"]),
-        warnings=tuple(_decode_diagnostic(d) for d in data["warnings"]),
-    )
-
-
-def _encode_award(record: AwardRecord) -> list[Any]:
-    s = record.summary
-    revocation = None
-    if s.revocation is not None:
-        revocation = [s.revocation.date.isoformat(), [list(v) for v in s.revocation.reason.values]]
-    return [
-        record.file, record.key, s.badge.slug, s.issued.isoformat(),
-        s.expires.isoformat() if s.expires else None, revocation, s.listed, s.shown_name,
-        list(record.evidence), record.files, record.bytes, s.renews, s.recipient_key,
-        record.renewals,
-    ]
-
-
-def _decode_award(
-    award_id: str, row: list[Any], badges: Mapping[str, Badge]
-) -> AwardRecord | None:
-    file, key, badge_slug, issued, expires, revocation, listed, shown_name = row[:8]
-    evidence, files, size, renews, recipient, renewals = row[8:14]
-    badge = badges.get(badge_slug)
-    if badge is None:
-        return None
-    summary = AwardSummary(
-        id=award_id, badge=badge, issued=datetime.fromisoformat(issued),
-        expires=datetime.fromisoformat(expires) if expires else None,
-        revocation=Revocation(
-            date=datetime.fromisoformat(revocation[0]),
-            reason=Localized(tuple((str(k), str(v)) for k, v in revocation[1])),
-        ) if revocation else None,
-        listed=bool(listed), shown_name=shown_name, renews=renews, recipient_key=str(recipient),
-    )
-    return AwardRecord(
-        file=file, key=key, summary=summary, evidence=tuple(evidence), files=int(files),
-        bytes=int(size), renewals=str(renewals),
-    )
 
 
 def _encode_diagnostic(d: Diagnostic) -> list[Any]:

@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from sitegen.diagnostics import Diagnostics, Span
@@ -48,21 +48,39 @@ def allocate_indexes(awards: Iterable[AwardSummary], locked: StatusIndexes) -> S
     New awards are taken in id order and probe upwards from their preferred
     index, so the result depends only on the lock and the awards.
     """
+    return allocate_in_order(
+        sorted((a.id, a.badge.issuer.slug) for a in awards), locked
+    )
+
+
+def allocate_in_order(awards: Iterable[tuple[str, str]], locked: StatusIndexes) -> StatusIndexes:
+    """:func:`allocate_indexes` for awards given as ``(id, issuer)`` in id order (read from
+    a build's ledger, without holding every award's summary)."""
     tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
-    used = {issuer: set(table.values()) for issuer, table in tables.items()}
-    for award in sorted(awards, key=lambda a: a.id):
-        issuer = award.badge.issuer.slug
+    used: dict[str, bytearray] = {}  # one byte an index: smaller than a set of numbers
+    counts: dict[str, int] = {}
+    for issuer, table in tables.items():
+        taken = used[issuer] = bytearray(LIST_SIZE)
+        for index in table.values():
+            taken[index] = 1
+        counts[issuer] = len(table)
+    added = False
+    for award_id, issuer in awards:
         table = tables.setdefault(issuer, {})
-        taken = used.setdefault(issuer, set())
-        if award.id in table:
+        if award_id in table:
             continue
-        if len(taken) >= LIST_SIZE:
+        taken = used.setdefault(issuer, bytearray(LIST_SIZE))
+        if counts.get(issuer, 0) >= LIST_SIZE:
             raise ValueError(f"issuer {issuer!r} has no free status index")
-        index = preferred_index(issuer, award.id)
-        while index in taken:
+        index = preferred_index(issuer, award_id)
+        while taken[index]:
             index = (index + 1) % LIST_SIZE
-        table[award.id] = index
-        taken.add(index)
+        table[award_id] = index
+        taken[index] = 1
+        counts[issuer] = counts.get(issuer, 0) + 1
+        added = True
+    if not added:
+        return locked  # nothing new: no copy of the lock
     return StatusIndexes(
         by_issuer={k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
     )
@@ -143,7 +161,7 @@ def read_written_lock(data: bytes) -> StatusIndexes | None:
 
 
 def report_removed_awards(
-    award_ids: set[str], locked: StatusIndexes, read_node: Callable[[], Node | None],
+    award_ids: Container[str], locked: StatusIndexes, read_node: Callable[[], Node | None],
     diags: Diagnostics,
 ) -> None:
     """Warn about awards that were published (they have an index) but whose file is gone.

@@ -25,14 +25,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sitegen.awardkeys import package_dirs
 from sitegen.batches import AwardWorker, make_awards
 from sitegen.commands.load import write_lock
-from sitegen.commands.readsite import BuildBase, CheckedAwards, check_awards, read_base
+from sitegen.commands.readsite import BuildBase, check_awards, read_base
 from sitegen.diagnostics import ContentError, Diagnostic
-from sitegen.model import AwardSummary
 from sitegen.output import (
     MARKER,
     check_output_dir,
@@ -49,28 +47,21 @@ from sitegen.shards import (
     content_key,
     copy_award_folders,
     read_shards,
-    shard_sizes,
     write_manifest,
 )
 from sitegen.state import (
-    AwardRecord,
-    BuildState,
+    FileStat,
     forget_state,
     is_marked,
+    keep_record,
     mark_output,
     quick_fingerprint,
-    read_state,
     read_unchanged,
     scan_inputs,
     stat_of,
     state_path,
-    write_state,
 )
-from sitegen.status import (
-    LOCK_FILE,
-    StatusIndexes,
-    allocate_indexes,
-)
+from sitegen.status import LOCK_FILE, StatusIndexes, allocate_in_order
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
@@ -133,67 +124,77 @@ def build_site(
         done = read_unchanged(record_path, fingerprint, inputs, out_dir / MARKER)
         if done is not None:
             return BuildResult(**done, mode="unchanged")
-    data = read_state(record_path) if record_path is not None else None
-    base = read_base(source, inputs, data, fingerprint, base_url=base_url, environ=environ,
-                      production=production, now=now, cache_dir=cache_dir)
-    checked = check_awards(base, inputs, now=now, workers=workers)
+    base = read_base(source, inputs, record_path, fingerprint, base_url=base_url,
+                     environ=environ, production=production, now=now, cache_dir=cache_dir)
+    try:
+        return _build(base, source, out_dir, inputs, record_path, fingerprint,
+                      workers=workers, progress=progress, shard=shard, shards=shards, now=now)
+    finally:
+        base.ledger.close()  # unless kept as the record: a temporary file, removed
+
+
+def _build(
+    base: BuildBase, source: Path, out_dir: Path, inputs: Mapping[str, FileStat],
+    record_path: Path | None, fingerprint: str, *, workers: int | None,
+    progress: Callable[[int, int], None] | None, shard: Shard | None,
+    shards: Sequence[Path] | None, now: datetime | None,
+) -> BuildResult:
+    locked = check_awards(base, inputs, now=now, workers=workers)
     base.diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
-    plan = _plan(base, checked, fresh=(
-        data is None or base.previous is None or not _is_recorded_output(data, out_dir)
+    previous = base.previous
+    plan = _plan(base, locked, fresh=(
+        previous is None or not is_marked(out_dir / MARKER, previous.marker)
     ), shard=shard, shards=shards)
+    base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
-    shared = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
+    shared, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
     stamp = mark_output(out_dir / MARKER)
     base.memo.prune()
     development = base.keyring.is_development
     counts = (len(base.skeleton.issuers), len(base.skeleton.badges))
+    files, size = base.ledger.totals()
     if shard is not None:
-        shard_files, shard_bytes = shard_sizes(plan.sizes)
         return BuildResult(
-            issuers=counts[0], badges=counts[1], awards=len(plan.sizes),
-            files=shard_files, bytes=shard_bytes, development=development,
-            warnings=base.diags.sorted(), made=len(plan.to_make), mode="shard",
+            issuers=counts[0], badges=counts[1], awards=made,
+            files=files + 2, bytes=size, development=development,
+            warnings=base.diags.sorted(), made=made, mode="shard",
         )
 
     # Stage 7: the record for next time.
-    if plan.indexes != checked.locked:
+    if plan.indexes is not locked:
         write_lock(source, plan.indexes)
         inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
-    records = _Records(checked.summaries, plan.award_keys, plan.renewals, plan.sizes)
     warnings = base.diags.sorted()
-    state = BuildState(
-        fingerprint=fingerprint, digests=base.digests.record(), awards=records,
-        marker=stamp, shared={path: len(content) for path, content in sorted(shared.items())},
-        counts=counts, development=development, warnings=warnings,
-    )
+    sizes = {path: len(content) for path, content in shared.items()}
+    awards = len(base.ledger)
     if record_path is not None:
-        write_state(record_path, state, inputs)
-    made = len(plan.to_make)
+        base.digests.record()
+        keep_record(record_path, base.ledger, fingerprint=fingerprint, marker=stamp,
+                    shared=sizes, counts=counts, development=development, warnings=warnings,
+                    inputs=inputs)
     return BuildResult(
-        issuers=counts[0], badges=counts[1], awards=len(records),
-        files=len(shared) + sum(count for count, _ in plan.sizes.values()),
-        bytes=sum(state.shared.values()) + sum(size for _, size in plan.sizes.values()),
-        development=development, warnings=warnings,
-        made=made, reused=len(records) - made, mode="fresh" if plan.fresh else "update",
+        issuers=counts[0], badges=counts[1], awards=awards,
+        files=len(shared) + files, bytes=sum(sizes.values()) + size,
+        development=development, warnings=warnings, made=made,
+        reused=awards - made, mode="fresh" if plan.fresh else "update",
     )
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """Stages 4 and 5: the awards' status indexes and renewals, and which to make."""
+    """Stages 4 and 5: the awards' status indexes, and which to make (their keys and
+    renewals' digests are in the ledger)."""
 
-    awards: list[AwardSummary]
-    """Every valid award, by id."""
     indexes: StatusIndexes
-    renewals: dict[str, Renewals]
     fresh: bool
     """Write a new folder and swap it in (else update the live one award by award)."""
-    to_make: list[tuple[str, int, Renewals | None]]
-    """File, status index and renewals of each award to make."""
-    award_keys: dict[str, str]
-    sizes: dict[str, tuple[int, int]]
-    """Files and bytes of each award in the output (those to make are added as made)."""
+    to_make: Callable[[], Iterator[tuple[str, int, Renewals | None]]]
+    """File, status index and renewals of each award to make, read from the ledger."""
+    count: int
+    """How many awards to make."""
+    removed: list[str]
+    """Awards of the previous build that are gone."""
     owners: dict[str, Path]
     """In a merge: the shard output that holds each award's folders."""
     made_from: str
@@ -201,83 +202,87 @@ class _Plan:
 
 
 def _plan(
-    base: BuildBase, checked: CheckedAwards, *, fresh: bool, shard: Shard | None,
+    base: BuildBase, locked: StatusIndexes, *, fresh: bool, shard: Shard | None,
     shards: Sequence[Path] | None,
 ) -> _Plan:
     """Give new awards their status index, link renewals, and choose the awards to make:
     all of them in a fresh build (or when most changed), else those whose key changed."""
-    summaries, kept = checked.summaries, checked.kept
-    awards = [summaries[k][1] for k in sorted(summaries)]
-    indexes = allocate_indexes(awards, checked.locked)
-    renewals = link_renewals(awards)  # an award's page shows its renewals: part of its key
-    unchanged = {
-        award_id for award_id, (rel, _, _) in summaries.items()
-        if rel in kept and kept[rel].summary.id == award_id
-        and kept[rel].renewals == renewal_key(renewals.get(award_id))
-    }
-    fresh = fresh or len(summaries) - len(unchanged) > FRESH_SHARE * len(summaries)
-    to_make = [
-        (rel, indexes.index_of(summary.badge.issuer.slug, award_id), renewals.get(award_id))
-        for award_id, (rel, summary, _) in sorted(summaries.items())
-        if fresh or award_id not in unchanged
-    ]
-    sizes = {
-        kept[rel].summary.id: (kept[rel].files, kept[rel].bytes)
-        for rel in kept if kept[rel].summary.id in unchanged
-    }
-    # A kept award's key was just checked, and its status index never moves.
-    award_keys = {
-        award_id: kept[rel].key if award_id in unchanged
-        else base.keys.award(summary, rel, evidence, indexes)
-        for award_id, (rel, summary, evidence) in summaries.items()
-    }
+    ledger = base.ledger
+    indexes = allocate_in_order(ledger.ids_and_issuers(), locked)
+    # An award's page shows its renewals: part of its key.
+    renewals = link_renewals(summary for _, summary in ledger.of_renewals())
+    changed = 0
+    for record, kept in ledger.records():
+        award_id = record.summary.id
+        renewal = renewal_key(renewals.get(award_id))
+        # A kept award's key was just checked, and its status index never moves.
+        unchanged = kept and record.renewals == renewal
+        changed += not unchanged
+        ledger.plan(award_id, renewals=renewal, make=not unchanged, key=record.key
+                    if unchanged else base.keys.award(record.summary, record.file,
+                                                      record.evidence, indexes))
+    total = len(ledger)
+    fresh = fresh or changed > FRESH_SHARE * total
+    count = total if fresh else changed
+
+    def to_make() -> Iterator[tuple[str, int, Renewals | None]]:
+        for position, (award_id, rel, issuer) in enumerate(ledger.to_make(everything=fresh)):
+            if shard is None or shard.takes(position):
+                yield rel, indexes.index_of(issuer, award_id), renewals.get(award_id)
+
     owners: dict[str, Path] = {}
     made_from = ""
     if shard is not None or shards is not None:
-        made_from = content_key(award_keys.items())
+        made_from = content_key(ledger.keys())
         if shard is not None:
-            to_make = [task for position, task in enumerate(to_make) if shard.takes(position)]
+            count = len(range(shard.number - 1, count, shard.count))
         else:
-            owners, to_make = read_shards(shards or (), made_from, summaries), []
+            owners, count = read_shards(shards or (), made_from, ledger.ids()), 0
     return _Plan(
-        awards=awards, indexes=indexes, renewals=renewals, fresh=fresh, to_make=to_make,
-        award_keys=award_keys, sizes=sizes, owners=owners, made_from=made_from,
+        indexes=indexes, fresh=fresh, to_make=to_make, count=count,
+        removed=ledger.removed_awards(), owners=owners, made_from=made_from,
     )
 
 
 def _make(
     base: BuildBase, plan: _Plan, out_dir: Path, *, workers: int | None,
     progress: Callable[[int, int], None] | None, shard: Shard | None,
-) -> dict[str, bytes]:
+) -> tuple[dict[str, bytes], int]:
     """Stages 5 and 6: make and write the awards' folders (in workers) and, meanwhile, the
-    files around them; remove deleted awards. Returns the files around the awards."""
+    files around them; remove deleted awards. Returns the files around the awards, and
+    how many awards were made."""
     from sitegen.produce import Maker, Workshop
 
     # One maker (templates, translations, signing templates) for this process and, by
     # inheritance, for the workers forked from it.
     maker = Maker(Workshop(site=base.skeleton, repo=base.repo, images=base.images,
                            theme=base.theme, theme_key=base.theme_key, keyring=base.keyring))
-    sizes, previous, reused = plan.sizes, base.previous, len(plan.sizes)
+    ledger, previous = base.ledger, base.previous
+    made = 0
+    shard_ids: list[str] = []  # a shard names the awards it made
     shared: dict[str, bytes] = {}  # stage 6, made while workers make the awards
     with open_output(out_dir, fresh=plan.fresh) as root:
         for results in run_chunks(
             lambda: AwardWorker(maker, base.catalog, root, plan.fresh), make_awards,
-            plan.to_make, workers=workers,
+            plan.to_make() if plan.count else (), count=plan.count, workers=workers,
             meanwhile=None if shard is not None else lambda: shared.update(
-                maker.site_files(plan.awards, plan.indexes, base.memo)
+                maker.site_files(ledger, plan.indexes, base.memo)
             ),
         ):
             for award_id, count, size in results:
-                sizes[award_id] = (count, size)
+                ledger.made(award_id, count, size)
+                made += 1
+                if shard is not None:
+                    shard_ids.append(award_id)
                 if progress is not None:
-                    progress(len(sizes) - reused, len(plan.to_make))
+                    progress(made, plan.count)
         for award_id, folder in sorted(plan.owners.items()):
-            sizes[award_id] = copy_award_folders(root, folder, maker.award_folders(award_id))
+            ledger.made(award_id, *copy_award_folders(root, folder, maker.award_folders(award_id)))
 
         # Stage 6: everything around the awards (a shard leaves them to the merge).
         if shard is not None:
             (root / MARKER).write_bytes(b"")
-            write_manifest(root, shard, plan.made_from, sorted(sizes))
+            write_manifest(root, shard, plan.made_from, sorted(shard_ids))
         elif plan.fresh:
             write_files(root, shared)
         else:
@@ -286,42 +291,9 @@ def _make(
                 update_file(root, path, content)
             for path in sorted(set(previous.shared) - set(shared)):
                 remove_file(root, path)
-            for award_id in sorted(set(previous.awards) - {a.id for a in plan.awards}):
+            for award_id in plan.removed:
                 replace_folders(root, maker.award_folders(award_id), {})
-    return shared
-
-
-class _Records(Mapping[str, AwardRecord]):
-    """The awards' records for the build record, each made when it is written (a record
-    of every award at once would be the largest thing a big build holds)."""
-
-    def __init__(
-        self, summaries: Mapping[str, tuple[str, AwardSummary, tuple[str, ...]]],
-        keys: Mapping[str, str], renewals: Mapping[str, Renewals],
-        sizes: Mapping[str, tuple[int, int]],
-    ) -> None:
-        self._summaries, self._keys, self._renewals, self._sizes = (
-            summaries, keys, renewals, sizes
-        )
-
-    def __getitem__(self, award_id: str) -> AwardRecord:
-        rel, summary, evidence = self._summaries[award_id]
-        count, size = self._sizes[award_id]
-        return AwardRecord(
-            file=rel, summary=summary, evidence=evidence, key=self._keys[award_id],
-            renewals=renewal_key(self._renewals.get(award_id)), files=count, bytes=size,
-        )
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._summaries))
-
-    def __len__(self) -> int:
-        return len(self._summaries)
-
-
-def _is_recorded_output(data: Mapping[str, Any], out_dir: Path) -> bool:
-    """True when the output folder is still the one the recorded build wrote."""
-    return isinstance(data.get("marker"), int) and is_marked(out_dir / MARKER, data["marker"])
+    return shared, made
 
 
 __all__ = ["BuildResult", "ContentError", "build_site"]

@@ -3,14 +3,13 @@ award files whose key changed (see :mod:`sitegen.commands.build`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sitegen.awardkeys import AwardKeys
-from sitegen.batches import validate_awards
+from sitegen.batches import Checked, validate_awards
 from sitegen.commands.load import read_lock_file
 from sitegen.config import resolve_config
 from sitegen.content import (
@@ -24,12 +23,19 @@ from sitegen.diagnostics import Diagnostics
 from sitegen.endorsements import resolve_endorsements
 from sitegen.images import PreparedImage, read_images
 from sitegen.keyring import Keyring, read_keyring
+from sitegen.ledger import Ledger
 from sitegen.memo import Memo, tree_digest
-from sitegen.model import AwardSummary, Site
+from sitegen.model import Site
 from sitegen.renewals import check_renewals
 from sitegen.resolve import Catalog, resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
-from sitegen.state import AwardRecord, BuildState, FileStat, InputDigests, decode_state
+from sitegen.state import (
+    FileStat,
+    InputDigests,
+    PreviousBuild,
+    open_previous,
+    staging_path,
+)
 from sitegen.status import StatusIndexes, report_removed_awards
 from sitegen.theme import Theme, read_theme
 
@@ -49,17 +55,21 @@ class BuildBase:
     memo: Memo
     images: dict[str, PreparedImage]
     """Filled while workers validate the awards."""
-    previous: BuildState | None
+    ledger: Ledger
+    """Where the awards go as they are checked (and the previous build's, attached)."""
+    previous: PreviousBuild | None
     digests: InputDigests
     keys: AwardKeys
 
 
 def read_base(
-    source: Path, inputs: Mapping[str, FileStat], data: Mapping[str, Any] | None,
+    source: Path, inputs: Mapping[str, FileStat], record_path: Path | None,
     fingerprint: str, *, base_url: str | None, environ: Mapping[str, str], production: bool,
     now: datetime | None, cache_dir: Path | None,
 ) -> BuildBase:
-    """Read and validate settings, issuers, badges, endorsements and keys."""
+    """Read and validate settings, issuers, badges, endorsements and keys; open the build's
+    ledger, with the previous build's record (at ``record_path``) attached to it. The caller
+    closes the ledger, or discards it if the build stops."""
     diags = Diagnostics()
     repo = Repository(root=source)
     config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
@@ -74,82 +84,83 @@ def read_base(
                     endorsers=endorsers, endorsements=endorsements)
     keyring = read_keyring(skeleton, source, environ, diags, production=production)
     theme = read_theme(source, config.theme)
-    previous = decode_state(data, catalog.badges) if data is not None else None
-    digests = InputDigests(source, inputs, previous.digests if previous else {})
+    ledger = Ledger(staging_path(record_path) if record_path is not None else None,
+                    catalog.badges)
+    previous = open_previous(ledger, record_path) if record_path is not None else None
+    digests = InputDigests(source, inputs, ledger)
     theme_key = tree_digest(theme.dirs)
     return BuildBase(
         diags=diags, repo=repo, catalog=catalog, skeleton=skeleton, keyring=keyring,
         theme=theme, theme_key=theme_key,
         memo=Memo(cache_dir / "cache" if cache_dir is not None else None), images={},
-        previous=previous, digests=digests,
+        ledger=ledger, previous=previous, digests=digests,
         keys=AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedAwards:
-    """Stage 3: every valid award's file, summary and evidence files, by id."""
-
-    summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]]
-    kept: dict[str, AwardRecord]
-    """By file: the previous build's record of awards whose key has not changed."""
-    locked: StatusIndexes
-
-
 def check_awards(
     base: BuildBase, inputs: Mapping[str, FileStat], *, now: datetime | None, workers: int | None
-) -> CheckedAwards:
-    """Validate the award files whose key changed (reporting into ``base.diags``), and render
-    the badge images meanwhile."""
-    diags, repo, previous = base.diags, base.repo, base.previous
+) -> StatusIndexes:
+    """Put every valid award into the ledger: those whose key has not changed as the
+    previous build recorded them, the others validated (in workers, reporting into
+    ``base.diags``), with the badge images rendered meanwhile. Returns the status lock."""
+    diags, repo, ledger = base.diags, base.repo, base.ledger
     lock_yaml, locked = read_lock_file(repo.root, diags)
     files = _award_files(inputs)
-    by_file = {r.file: r for r in previous.awards.values()} if previous else {}
-    kept: dict[str, AwardRecord] = {}
     changed: list[str] = []
     for rel in files:
-        record = by_file.get(rel)
-        if record is not None and record.key == base.keys.award(
+        record = ledger.previous_award(rel)
+        if record is None or record.key != base.keys.award(
             record.summary, rel, record.evidence, locked
-        ):
-            kept[rel] = record
-        else:
+        ) or ledger.add(rel, record.summary, record.evidence, kept=record) is not None:
             changed.append(rel)
-    del by_file
-    checked = dict(zip(
-        changed,
-        validate_awards(
-            changed, base.catalog, repo, now, workers=workers,
-            meanwhile=lambda: base.images.update(
-                read_images(base.skeleton, repo, diags, base.memo)
-            ),
-        ),
-        strict=True,
-    ))
-    summaries: dict[str, tuple[str, AwardSummary, tuple[str, ...]]] = {}
-    declared_ids: set[str] = set()
-    for rel in files:
-        record = kept.get(rel)
-        summary: AwardSummary | None
-        if record is not None:
-            award_id, summary, evidence = record.summary.id, record.summary, record.evidence
-        else:
-            award_id, summary, evidence, problems, digest = checked.pop(rel)
-            diags.extend(problems)
-            if digest:
-                base.digests.know(rel, digest)
-        declared_ids.add(award_id)
+    invalid_ids: set[str] = set()
+    for rel, (award_id, summary, evidence, problems, digest) in zip(
+        changed, _validated(base, changed, now, workers), strict=True
+    ):
+        diags.extend(problems)
+        if digest:
+            base.digests.know(rel, digest)
         if summary is None:
+            invalid_ids.add(award_id)
             continue
-        if award_id in summaries:
-            doc = read_document(repo, "award", rel, Diagnostics())
-            if doc is not None:
-                report_duplicate_award(doc, award_id, summaries[award_id][0], diags)
+        first = ledger.add(rel, summary, evidence)
+        if first is None:
             continue
-        summaries[award_id] = (rel, summary, evidence)
-    check_renewals(((rel, summary) for rel, summary, _ in summaries.values()), repo, diags)
-    report_removed_awards(declared_ids, locked, lock_yaml, diags)
-    return CheckedAwards(summaries=summaries, kept=kept, locked=locked)
+        if first.split("/") > rel.split("/"):  # the kept award's file comes later: it is
+            ledger.replace(rel, summary, evidence)  # the duplicate, as in a clean build
+            first, rel = rel, first
+        doc = read_document(repo, "award", rel, Diagnostics())
+        if doc is not None:
+            report_duplicate_award(doc, award_id, first, diags)
+    ledger.finish_adding()
+    check_renewals(ledger.of_renewals(), repo, diags, badge_ids=ledger.badge_ids)
+    report_removed_awards(_Declared(ledger, invalid_ids), locked, lock_yaml, diags)
+    return locked
+
+
+def _validated(
+    base: BuildBase, files: list[str], now: datetime | None, workers: int | None
+) -> Iterator[Checked]:
+    return validate_awards(
+        files, base.catalog, base.repo, now, workers=workers,
+        meanwhile=lambda: base.images.update(
+            read_images(base.skeleton, base.repo, base.diags, base.memo)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """The id of every award file, valid or not: the ledger's, and the invalid files'."""
+
+    ledger: Ledger
+    invalid: set[str]
+
+    def __contains__(self, award_id: object) -> bool:
+        return award_id in self.invalid or (
+            isinstance(award_id, str) and self.ledger.file_of(award_id) is not None
+        )
 
 
 def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
