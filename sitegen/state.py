@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 # Bump when the meaning of a recorded value changes: older records are then ignored.
 STATE_VERSION = 3
 
+# The status lock, which a build may write (see :mod:`sitegen.status`).
+LOCK_FILE = "status-indexes.yaml"
 # What a site's folder holds that a build reads (the site's own theme and keys included).
-SOURCE_INPUTS = ("site.yaml", "status-indexes.yaml", "content", "themes", ".keys")
+SOURCE_INPUTS = ("site.yaml", LOCK_FILE, "content", "themes", ".keys")
 # Environment variables that change a build's output (signing keys, production mode).
 ENV_PREFIX = "SITEGEN_"
 
@@ -158,6 +160,14 @@ class InputDigests:
         else:
             self.digests.setdefault(rel, value)
 
+    def let_go_of_awards(self) -> Mapping[str, FileStat]:
+        """Forget the award files' stats (a hundred thousand in a big site), once every
+        award's digest is in the ledger; return every input's stat, for the last time."""
+        everything, self.stats = self.stats, {
+            rel: stat for rel, stat in self.stats.items() if not rel.startswith(AWARDS_FOLDER)
+        }
+        return everything
+
     def record(self) -> None:
         """Put the digests kept at hand into the ledger too, for the next build."""
         for rel, value in sorted(self.digests.items()):
@@ -215,11 +225,23 @@ def quick_path(path: Path) -> Path:
 
 def inputs_digest(inputs: Mapping[str, FileStat]) -> str:
     """One digest of every input's path and stat: equal digests, nothing to read again."""
+    return vouch(digest_but_lock(inputs), inputs.get(LOCK_FILE))
+
+
+def digest_but_lock(inputs: Mapping[str, FileStat]) -> str:
+    """The digest of every input but the status lock, which a build may write itself (so a
+    build can let go of the inputs' stats before it knows the lock's)."""
     h = hashlib.sha256()
     for rel in sorted(inputs):
-        size, mtime, inode = inputs[rel]
-        h.update(f"{rel}\0{size}\0{mtime}\0{inode}\n".encode())
+        if rel != LOCK_FILE:
+            size, mtime, inode = inputs[rel]
+            h.update(f"{rel}\0{size}\0{mtime}\0{inode}\n".encode())
     return h.hexdigest()
+
+
+def vouch(rest: str, lock: FileStat | None) -> str:
+    """:func:`inputs_digest` from :func:`digest_but_lock` and the lock's stat."""
+    return hashlib.sha256(f"{rest}\0{lock}".encode()).hexdigest()
 
 
 def read_unchanged(
@@ -269,10 +291,11 @@ def is_marked(marker: Path, stamp: int) -> bool:
 def keep_record(
     path: Path, ledger: Ledger, *, fingerprint: str, marker: int, shared: Mapping[str, int],
     counts: tuple[int, int], development: bool, warnings: tuple[Diagnostic, ...],
-    inputs: Mapping[str, FileStat],
+    inputs: str,
 ) -> None:
     """Make the build's ledger the record (atomically), then write its small companion,
-    which vouches for ``inputs`` (the stat of every input file at the time of the build)."""
+    which vouches for ``inputs`` (the :func:`inputs_digest` of every input file's stat at
+    the time of the build)."""
     files, size = ledger.totals()
     awards = len(ledger)
     ledger.keep({
@@ -286,7 +309,7 @@ def keep_record(
         "version": [STATE_VERSION, __version__],
         "fingerprint": fingerprint,
         "marker": marker,
-        "inputs": inputs_digest(inputs),
+        "inputs": inputs,
         "result": {
             "issuers": counts[0], "badges": counts[1], "awards": awards,
             "files": files + len(shared), "bytes": size + sum(shared.values()),

@@ -17,7 +17,6 @@ from sitegen.yamlsrc import Node
 
 # W3C Bitstring Status List: at least 16 KiB (131072 entries) for herd privacy.
 LIST_SIZE = 131_072
-LOCK_FILE = "status-indexes.yaml"
 LOCK_HEADER = (
     "# Maintained by sitegen: the position of each award in its issuer's revocation\n"
     "# status list. Positions never change once given; keep this file in git and do\n"

@@ -50,7 +50,8 @@ from sitegen.shards import (
     write_manifest,
 )
 from sitegen.state import (
-    FileStat,
+    LOCK_FILE,
+    digest_but_lock,
     forget_state,
     is_marked,
     keep_record,
@@ -60,8 +61,9 @@ from sitegen.state import (
     scan_inputs,
     stat_of,
     state_path,
+    vouch,
 )
-from sitegen.status import LOCK_FILE, StatusIndexes, allocate_in_order
+from sitegen.status import StatusIndexes, allocate_in_order
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
@@ -126,25 +128,29 @@ def build_site(
             return BuildResult(**done, mode="unchanged")
     base = read_base(source, inputs, record_path, fingerprint, base_url=base_url,
                      environ=environ, production=production, now=now, cache_dir=cache_dir)
+    del inputs  # the build holds them (and lets go of the awards' once they are checked)
     try:
-        return _build(base, source, out_dir, inputs, record_path, fingerprint,
+        return _build(base, source, out_dir, record_path, fingerprint,
                       workers=workers, progress=progress, shard=shard, shards=shards, now=now)
     finally:
         base.ledger.close()  # unless kept as the record: a temporary file, removed
 
 
 def _build(
-    base: BuildBase, source: Path, out_dir: Path, inputs: Mapping[str, FileStat],
-    record_path: Path | None, fingerprint: str, *, workers: int | None,
-    progress: Callable[[int, int], None] | None, shard: Shard | None,
+    base: BuildBase, source: Path, out_dir: Path, record_path: Path | None, fingerprint: str,
+    *, workers: int | None, progress: Callable[[int, int], None] | None, shard: Shard | None,
     shards: Sequence[Path] | None, now: datetime | None,
 ) -> BuildResult:
-    locked = check_awards(base, inputs, now=now, workers=workers)
+    locked = check_awards(base, now=now, workers=workers)
     base.diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
     previous = base.previous
     plan = _plan(base, locked, fresh=(
         previous is None or not is_marked(out_dir / MARKER, previous.marker)
     ), shard=shard, shards=shards)
+    inputs = base.digests.let_go_of_awards()  # their digests and keys are in the ledger
+    lock_stat = inputs.get(LOCK_FILE)
+    inputs_but_lock = digest_but_lock(inputs)
+    del inputs
     base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
@@ -164,7 +170,7 @@ def _build(
     # Stage 7: the record for next time.
     if plan.indexes is not locked:
         write_lock(source, plan.indexes)
-        inputs = {**inputs, LOCK_FILE: stat_of(source / LOCK_FILE)}
+        lock_stat = stat_of(source / LOCK_FILE)
     warnings = base.diags.sorted()
     sizes = {path: len(content) for path, content in shared.items()}
     awards = len(base.ledger)
@@ -172,7 +178,7 @@ def _build(
         base.digests.record()
         keep_record(record_path, base.ledger, fingerprint=fingerprint, marker=stamp,
                     shared=sizes, counts=counts, development=development, warnings=warnings,
-                    inputs=inputs)
+                    inputs=vouch(inputs_but_lock, lock_stat))
     return BuildResult(
         issuers=counts[0], badges=counts[1], awards=awards,
         files=len(shared) + files, bytes=sum(sizes.values()) + size,

@@ -18,8 +18,8 @@ from sitegen.diagnostics import Diagnostic, Diagnostics
 from sitegen.images import PreparedImage, read_images
 from sitegen.model import AwardSummary, Site
 from sitegen.resolve import resolve_site
+from sitegen.state import LOCK_FILE
 from sitegen.status import (
-    LOCK_FILE,
     StatusIndexes,
     allocate_indexes,
     read_lock,

@@ -99,14 +99,14 @@ def read_base(
 
 
 def check_awards(
-    base: BuildBase, inputs: Mapping[str, FileStat], *, now: datetime | None, workers: int | None
+    base: BuildBase, *, now: datetime | None, workers: int | None
 ) -> StatusIndexes:
     """Put every valid award into the ledger: those whose key has not changed as the
     previous build recorded them, the others validated (in workers, reporting into
     ``base.diags``), with the badge images rendered meanwhile. Returns the status lock."""
     diags, repo, ledger = base.diags, base.repo, base.ledger
     lock_yaml, locked = read_lock_file(repo.root, diags)
-    files = _award_files(inputs)
+    files = _award_files(base.digests.stats)
     changed: list[str] = []
     for rel in files:
         record = ledger.previous_award(rel)

@@ -20,7 +20,7 @@ from sitegen.livereload import (
     problems_from,
 )
 from sitegen.output import OutputError
-from sitegen.status import LOCK_FILE
+from sitegen.state import LOCK_FILE
 from sitegen.watch import Watcher
 
 SERVE_DIR = PurePosixPath(".sitegen/serve")
