@@ -176,6 +176,10 @@ def test_invalid_content_writes_nothing_and_keeps_the_record(site_factory):
         build(root)
     assert "award.unknown-badge" in {d.code for d in error.value.diagnostics}
     assert stamps(root / "_site") == before
+    record = state_path(root / ".sitegen", root / "_site")
+    assert sorted(p.name for p in record.parent.iterdir()) == sorted(
+        [record.name, record.stem + ".quick.json"]
+    ), "the stopped build's ledger is gone"
     (root / "content/awards/2024/a2.yaml").write_text(AWARD)
     assert build(root).made == 0, "back to what was built: nothing to redo"
     assert stamps(root / "_site") == before
@@ -283,3 +287,25 @@ def test_a_build_with_nothing_to_do_reads_only_the_records_small_companion(site_
     (root / "content/awards/2024/b1.yaml").write_text(AWARD + "narrative: Un.\n")
     assert build(root).mode == "fresh"  # an unreadable record means a full build
     assert build(root).mode == "unchanged"
+
+
+def test_a_new_file_that_comes_first_takes_the_id_of_an_unchanged_award_as_in_a_clean_build(
+    site_factory, tmp_path
+):
+    root = site_factory()
+    build(root)
+    (root / "content/awards/2024/0-first.yaml").write_text("id: a1\n" + AWARD)
+    with pytest.raises(ContentError) as incremental:
+        build(root)
+    copy = tmp_path / "clean-src"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".sitegen", "_site"))
+    with pytest.raises(ContentError) as clean:
+        build_site(copy, tmp_path / "clean", environ={})
+
+    def found(error: pytest.ExceptionInfo[ContentError]) -> list[tuple[str, str, str]]:
+        return [(d.code, d.span.path, d.message) for d in error.value.diagnostics]
+
+    assert found(incremental) == found(clean)
+    assert ("award.duplicate-id", "content/awards/2024/a1.yaml") in {
+        (code, path) for code, path, _ in found(clean)
+    }
