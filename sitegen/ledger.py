@@ -51,6 +51,9 @@ _SUMMARY = (
     "id, badge, issued, expires, revoked, reason, listed, shown_name, renews, recipient"
 )
 _RECORD = f"file, key, evidence, files, bytes, renewals, {_SUMMARY}"
+# Rows read a page at a time, by id: the caller may update the awards between pages.
+_PAGE = 500
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AwardRecord:
@@ -139,7 +142,7 @@ class Ledger:
         if not self.has_previous:
             return None
         row = self.db.execute(
-            f"SELECT {_RECORD} FROM prev.award WHERE file = ?", (rel,)  # noqa: S608 - only this module's column lists
+            f"SELECT {_RECORD} FROM prev.award WHERE file = ?", (rel,)
         ).fetchone()
         return None if row is None else self._record(row)
 
@@ -221,7 +224,7 @@ class Ledger:
     def of_renewals(self) -> list[tuple[str, AwardSummary]]:
         """File and summary of every award that renews another or is renewed."""
         return [(row[0], self._summary(row[1:])) for row in self.db.execute(
-            f"SELECT file, {_SUMMARY} FROM award WHERE renews IS NOT NULL "  # noqa: S608 - only this module's column lists
+            f"SELECT file, {_SUMMARY} FROM award WHERE renews IS NOT NULL "
             "OR id IN (SELECT renews FROM award WHERE renews IS NOT NULL) ORDER BY id"
         )]
 
@@ -232,24 +235,26 @@ class Ledger:
         )]
 
     def records(self) -> Iterator[tuple[AwardRecord, bool]]:
-        """Every award's record, and whether it was kept from the previous build, by id."""
-        last = ""  # read a page at a time: the caller may update the awards meanwhile
-        while rows := self.db.execute(
-            f"SELECT kept, {_RECORD} FROM award WHERE id > ? ORDER BY id LIMIT 500", (last,)  # noqa: S608 - only this module's column lists
-        ).fetchall():
-            for row in rows:
-                record = self._record(row[1:])
-                assert record is not None  # noqa: S101 - this build's awards have its badges
-                yield record, bool(row[0])
-            last = rows[-1][7]
+        """Every award's record, and whether it was kept from the previous build, by id (the
+        caller may plan each award meanwhile)."""
+        for row in self._pages(f"kept, {_RECORD}", "1"):
+            record = self._record(row[2:])
+            assert record is not None  # noqa: S101 - this build's awards have its badges
+            yield record, bool(row[1])
 
     def to_make(self, *, everything: bool) -> Iterator[tuple[str, str, str]]:
-        """Id, file and issuer of the awards to make (all, or those planned), by id, read a
-        page at a time (the caller records each award made meanwhile)."""
-        last, least = "", 0 if everything else 1
+        """Id, file and issuer of the awards to make (all, or those planned), by id (the
+        caller records each award made meanwhile)."""
+        for row in self._pages("file, issuer", "1" if everything else "make = 1"):
+            yield row[0], row[1], row[2]
+
+    def _pages(self, columns: str, where: str) -> Iterator[tuple[Any, ...]]:
+        """``id`` and ``columns`` of the awards ``where`` holds, by id, a page at a time: a
+        statement is never open on the awards while the caller updates them."""
+        last = ""
         while rows := self.db.execute(
-            "SELECT id, file, issuer FROM award WHERE id > ? AND make >= ? ORDER BY id LIMIT 500",
-            (last, least),
+            f"SELECT id, {columns} FROM award WHERE id > ? AND {where} ORDER BY id LIMIT ?",
+            (last, _PAGE),
         ).fetchall():
             yield from rows
             last = rows[-1][0]
@@ -281,7 +286,7 @@ class Ledger:
     def revoked(self, issuer: str) -> list[AwardSummary]:
         """The issuer's revoked awards, by id."""
         return [self._summary(row) for row in self.db.execute(
-            f"SELECT {_SUMMARY} FROM award WHERE issuer = ? AND revoked IS NOT NULL "  # noqa: S608 - only this module's column lists
+            f"SELECT {_SUMMARY} FROM award WHERE issuer = ? AND revoked IS NOT NULL "
             "ORDER BY id", (issuer,),
         )]
 
@@ -301,11 +306,11 @@ class Ledger:
         """The listed awards (of one badge, or all), by id."""
         if badge is None:
             rows = self.db.execute(
-                f"SELECT {_SUMMARY} FROM award WHERE listed = 1 ORDER BY id"  # noqa: S608 - only this module's column lists
+                f"SELECT {_SUMMARY} FROM award WHERE listed = 1 ORDER BY id"
             )
         else:
             rows = self.db.execute(
-                f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id",  # noqa: S608 - only this module's column lists
+                f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id",
                 (badge,),
             )
         return (self._summary(row) for row in rows)
@@ -314,7 +319,7 @@ class Ledger:
 
     def keep(self, facts: Mapping[str, Any]) -> None:
         """Write the build's facts and close: the file is now a record (renamed into place
-        by the caller). Without a file, the ledger is just closed."""
+        by the caller)."""
         self.db.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
             [(name, json.dumps(value, ensure_ascii=False)) for name, value in facts.items()],

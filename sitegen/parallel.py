@@ -55,10 +55,11 @@ def run_chunks(
     ``items`` is read a few chunks ahead of the workers, in this thread, never whole:
     it may be a generator reading from a file (then ``count`` says how many there are).
     """
-    total = len(items) if count is None and isinstance(items, Sized) else count or 0
+    if count is None:
+        count = len(items) if isinstance(items, Sized) else 0  # unknown: works alone
     chunks = _chunked(items)
     processes = worker_count() if workers is None else workers
-    if processes <= 1 or total < MIN_PARALLEL or threading.active_count() > 1:
+    if processes <= 1 or count < MIN_PARALLEL or threading.active_count() > 1:
         if meanwhile is not None:
             meanwhile()
         context = setup()
@@ -72,7 +73,7 @@ def run_chunks(
     gc.collect()
     gc.freeze()
     try:
-        processes = min(processes, -(-total // CHUNK))
+        processes = min(processes, -(-count // CHUNK))
         with forking.Pool(processes, initializer=_start, initargs=(setup,)) as pool:
             ahead = AHEAD * processes if meanwhile is None else BEFORE_MEANWHILE
             pending = deque(

@@ -57,26 +57,23 @@ def allocate_in_order(awards: Iterable[tuple[str, str]], locked: StatusIndexes) 
     a build's ledger, without holding every award's summary)."""
     tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
     used: dict[str, bytearray] = {}  # one byte an index: smaller than a set of numbers
-    counts: dict[str, int] = {}
-    for issuer, table in tables.items():
-        taken = used[issuer] = bytearray(LIST_SIZE)
-        for index in table.values():
-            taken[index] = 1
-        counts[issuer] = len(table)
     added = False
     for award_id, issuer in awards:
         table = tables.setdefault(issuer, {})
         if award_id in table:
             continue
-        taken = used.setdefault(issuer, bytearray(LIST_SIZE))
-        if counts.get(issuer, 0) >= LIST_SIZE:
+        if len(table) >= LIST_SIZE:
             raise ValueError(f"issuer {issuer!r} has no free status index")
+        taken = used.get(issuer)
+        if taken is None:
+            taken = used[issuer] = bytearray(LIST_SIZE)
+            for locked_index in table.values():
+                taken[locked_index] = 1
         index = preferred_index(issuer, award_id)
         while taken[index]:
             index = (index + 1) % LIST_SIZE
         table[award_id] = index
         taken[index] = 1
-        counts[issuer] = counts.get(issuer, 0) + 1
         added = True
     if not added:
         return locked  # nothing new: no copy of the lock

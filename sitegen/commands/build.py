@@ -232,6 +232,8 @@ def _plan(
     count = total if fresh else changed
 
     def to_make() -> Iterator[tuple[str, int, Renewals | None]]:
+        if shards is not None:
+            return  # a merge copies the awards' folders from the shards
         for position, (award_id, rel, issuer) in enumerate(ledger.to_make(everything=fresh)):
             if shard is None or shard.takes(position):
                 yield rel, indexes.index_of(issuer, award_id), renewals.get(award_id)
@@ -270,7 +272,7 @@ def _make(
     with open_output(out_dir, fresh=plan.fresh) as root:
         for results in run_chunks(
             lambda: AwardWorker(maker, base.catalog, root, plan.fresh), make_awards,
-            plan.to_make() if plan.count else (), count=plan.count, workers=workers,
+            plan.to_make(), count=plan.count, workers=workers,
             meanwhile=None if shard is not None else lambda: shared.update(
                 maker.site_files(ledger, plan.indexes, base.memo)
             ),

@@ -30,6 +30,7 @@ from sitegen.renewals import check_renewals
 from sitegen.resolve import Catalog, resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
 from sitegen.state import (
+    AWARDS_FOLDER,
     FileStat,
     InputDigests,
     PreviousBuild,
@@ -166,9 +167,8 @@ class _Declared:
 def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
     """The award files among the scanned inputs, in the order :func:`list_content_files`
     gives (by path parts), without listing the folders again."""
-    folder = "content/awards/"
     found = [
         rel for rel in inputs
-        if rel.startswith(folder) and is_content_name(rel.rsplit("/", 1)[-1])
+        if rel.startswith(AWARDS_FOLDER) and is_content_name(rel.rsplit("/", 1)[-1])
     ]
     return sorted(found, key=lambda rel: rel.split("/"))
