@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-import io
+import struct
+import zlib
 from typing import cast
 
 import zxingcpp
@@ -36,6 +37,31 @@ def qr_png(url: str) -> bytes:
     framed.paste(Image.frombytes("L", (side, side), pixels),
                  (QUIET_ZONE, QUIET_ZONE))
     image = framed.resize((framed.width * SCALE,) * 2, Image.Resampling.NEAREST)
-    out = io.BytesIO()
-    image.convert("1", dither=Image.Dither.NONE).save(out, format="PNG", compress_level=9)
-    return out.getvalue()
+    return one_bit_png(image.convert("1", dither=Image.Dither.NONE))
+
+
+def one_bit_png(image: Image.Image) -> bytes:
+    """A black-and-white image as the smallest plain PNG: one IDAT, no filter, no metadata.
+
+    Pillow's PNG writer takes 0.25 ms for this 400-byte file, most of it in its
+    generic machinery, and its output is larger; the format of a 1-bit grayscale
+    PNG is a few fixed fields and zlib (PNG specification, sections 11.2 and 10).
+    """
+    width, height = image.size
+    stride = (width + 7) // 8
+    packed = image.tobytes()  # rows of 1-bit pixels, first pixel in the high bit, 1 white
+    scanlines = b"".join(
+        b"\x00" + packed[row * stride:(row + 1) * stride] for row in range(height)
+    )  # filter type 0 (None) before each row: the rows compress well as they are
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # depth 1, grayscale
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _chunk(b"IHDR", header),
+        _chunk(b"IDAT", zlib.compress(scanlines, 9)),
+        _chunk(b"IEND", b""),
+    ))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC-32 of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from random import Random
 
 import pytest
 from PIL import Image
 
-from sitegen.qr import QUIET_ZONE, SCALE, qr_png
+from sitegen.qr import QUIET_ZONE, SCALE, one_bit_png, qr_png
 
 URL = "https://badges.example.org/awards/2024-03-ind-8vh6r930/"
 
@@ -63,3 +64,15 @@ def test_qr_png_is_a_small_file_the_same_every_time():
     qr_png.cache_clear()
     assert qr_png(URL) == png
     assert qr_png(URL + "x") != png
+
+
+@pytest.mark.parametrize("width, height", [(1, 1), (7, 3), (8, 8), (45 * SCALE, 45 * SCALE), (13, 29)])
+def test_the_png_writer_gives_back_every_pixel(width, height):
+    """The hand-made PNG decodes, by Pillow, to exactly the image it was made from,
+    including rows whose width is not a whole number of bytes."""
+    random = Random(width * 1000 + height)
+    image = Image.new("1", (width, height))
+    image.putdata([random.choice((0, 255)) for _ in range(width * height)])
+    decoded = Image.open(io.BytesIO(one_bit_png(image)))
+    assert decoded.mode == "1" and decoded.size == (width, height)
+    assert decoded.tobytes() == image.tobytes()
