@@ -104,16 +104,21 @@ class AwardWorker:
 def make_awards(worker: AwardWorker, tasks: Sequence[tuple[str, int, Renewals | None]]) -> list[
     tuple[str, int, int]
 ]:
-    """Read, make and write some awards (already validated): id, file count and bytes of each."""
-    done = []
+    """Read, make and write some awards (already validated): id, file count and bytes of each.
+
+    The awards are made together (:meth:`~sitegen.produce.Maker.awards_files`), then
+    written one by one."""
+    repo = worker.maker.workshop.repo
+    batch = []
     for rel, index, renewals in tasks:
         diags = Diagnostics()
-        doc = read_document(worker.maker.workshop.repo, "award", rel, diags)
-        award = resolve_award(doc, worker.catalog, worker.maker.workshop.repo, diags) \
-            if doc is not None else None
+        doc = read_document(repo, "award", rel, diags)
+        award = resolve_award(doc, worker.catalog, repo, diags) if doc is not None else None
         if award is None:  # the file changed since it was validated
             raise ContentError(diags.sorted())
-        files = worker.maker.award_files(award, index, renewals)
+        batch.append((award, index, renewals))
+    done = []
+    for (award, _, _), files in zip(batch, worker.maker.awards_files(batch), strict=True):
         if worker.fresh:
             write_files(worker.root, files)
         else:

@@ -147,22 +147,23 @@ def test_a_build_that_fails_half_way_leaves_no_record_and_the_next_one_repairs(
     (root / "content/awards/2024/b1.yaml").write_text(AWARD + "narrative: Un.\n")
     (root / "content/awards/2024/b2.yaml").write_text(AWARD + "narrative: Deux.\n")
 
-    from sitegen import produce
+    from sitegen import batches
 
-    real = produce.Maker.award_files
+    real = batches.replace_folders
     calls = []
 
-    def failing(self, award, *rest):  # type: ignore[no-untyped-def]
-        calls.append(award.id)
-        if len(calls) == 2:
+    def failing(root, folders, files):  # type: ignore[no-untyped-def]
+        calls.append(folders)
+        if len(calls) == 2:  # the disk fills up after the first award is written
             raise OSError(28, "No space left on device")
-        return real(self, award, *rest)
+        return real(root, folders, files)
 
-    monkeypatch.setattr(produce.Maker, "award_files", failing)
+    monkeypatch.setattr(batches, "replace_folders", failing)
     with pytest.raises(OutputError, match="No space left"):
         build(root)
+    assert len(calls) == 2
     assert not record.exists(), "a half-updated output has no record"
-    monkeypatch.setattr(produce.Maker, "award_files", real)
+    monkeypatch.setattr(batches, "replace_folders", real)
     assert build(root).mode == "fresh"
     assert tree(root / "_site") == clean_build(root, tmp_path / "clean")
 
