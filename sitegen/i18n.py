@@ -71,6 +71,7 @@ class Translator:
         return language_name(self.language)
 
 
+@functools.cache  # a handful of languages, asked for on every page
 def language_name(language: str) -> str:
     """A language's name in that language, capitalized (Français, English)."""
     return str(Locale.parse(language).get_display_name(language)).capitalize()
