@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import io
 import re
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sitegen.diagnostics import Diagnostics, Span
@@ -54,32 +54,34 @@ def allocate_indexes(awards: Iterable[AwardSummary], locked: StatusIndexes) -> S
 
 def allocate_in_order(awards: Iterable[tuple[str, str]], locked: StatusIndexes) -> StatusIndexes:
     """:func:`allocate_indexes` for awards given as ``(id, issuer)`` in id order (read from
-    a build's ledger, without holding every award's summary)."""
-    tables = {issuer: dict(table) for issuer, table in locked.by_issuer.items()}
+    a build's ledger, without holding every award's summary).
+
+    An issuer's locked table is copied only when one of its awards is new; the tables
+    keep the order in which awards came (the lock file is sorted when written)."""
+    tables: dict[str, Mapping[str, int]] = dict(locked.by_issuer)
+    grown: dict[str, dict[str, int]] = {}  # the copies that take new awards
     used: dict[str, bytearray] = {}  # one byte an index: smaller than a set of numbers
-    added = False
     for award_id, issuer in awards:
-        table = tables.setdefault(issuer, {})
-        if award_id in table:
+        if award_id in tables.get(issuer, {}):
             continue
-        if len(table) >= LIST_SIZE:
-            raise ValueError(f"issuer {issuer!r} has no free status index")
-        taken = used.get(issuer)
-        if taken is None:
+        table = grown.get(issuer)
+        if table is None:
+            table = grown[issuer] = dict(tables.get(issuer, {}))
+            tables[issuer] = table
             taken = used[issuer] = bytearray(LIST_SIZE)
             for locked_index in table.values():
                 taken[locked_index] = 1
+        if len(table) >= LIST_SIZE:
+            raise ValueError(f"issuer {issuer!r} has no free status index")
+        taken = used[issuer]
         index = preferred_index(issuer, award_id)
         while taken[index]:
             index = (index + 1) % LIST_SIZE
         table[award_id] = index
         taken[index] = 1
-        added = True
-    if not added:
+    if not grown:
         return locked  # nothing new: no copy of the lock
-    return StatusIndexes(
-        by_issuer={k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
-    )
+    return StatusIndexes(by_issuer=dict(sorted(tables.items())))
 
 
 def read_lock(node: Node | None, path: str, diags: Diagnostics) -> StatusIndexes:
@@ -138,7 +140,8 @@ def read_written_lock(data: bytes) -> StatusIndexes | None:
         return None
     tables: dict[str, dict[str, int]] = {}
     table: dict[str, int] | None = None
-    for line in text[len(LOCK_HEADER):].splitlines():
+    for line in io.StringIO(text[len(LOCK_HEADER):], newline="\n"):  # not a list of lines
+        line = line.removesuffix("\n")
         entry = _ENTRY.fullmatch(line)
         if entry is not None and table is not None:
             award_id, index = entry[1], int(entry[2])
@@ -153,7 +156,7 @@ def read_written_lock(data: bytes) -> StatusIndexes | None:
         if len(set(found.values())) != len(found):
             return None  # two awards share an index: the YAML reader says where
     indexes = StatusIndexes(by_issuer=tables)
-    return indexes if render_lock(indexes) == data else None
+    return indexes if _is_written(indexes, data) else None
 
 
 def report_removed_awards(
@@ -186,11 +189,28 @@ def report_removed_awards(
 
 def render_lock(indexes: StatusIndexes) -> bytes:
     """The lock file's text: sorted, one award per line."""
-    lines = [LOCK_HEADER]
-    for issuer, table in indexes.by_issuer.items():
-        lines.append(f"{issuer}:\n")
-        lines.extend(f"  {award_id}: {index}\n" for award_id, index in table.items())
-    return "".join(lines).encode("utf-8")
+    return "".join(lock_lines(indexes)).encode("utf-8")
+
+
+def lock_lines(indexes: StatusIndexes) -> Iterator[str]:
+    """The lines of the lock file (see :func:`render_lock`), one at a time: a lock of a
+    hundred thousand awards is written and compared without being held whole."""
+    yield LOCK_HEADER
+    for issuer, table in sorted(indexes.by_issuer.items()):
+        yield f"{issuer}:\n"
+        for award_id in sorted(table):
+            yield f"  {award_id}: {table[award_id]}\n"
+
+
+def _is_written(indexes: StatusIndexes, data: bytes) -> bool:
+    """Whether ``data`` is exactly the lock file that sitegen writes for ``indexes``."""
+    position = 0
+    for line in lock_lines(indexes):
+        encoded = line.encode("utf-8")
+        if data[position:position + len(encoded)] != encoded:
+            return False
+        position += len(encoded)
+    return position == len(data)
 
 
 def encode_bitstring(set_indexes: Iterable[int], size: int = LIST_SIZE) -> str:

@@ -106,8 +106,24 @@ def test_a_lock_as_sitegen_writes_it_is_read_without_the_yaml_reader_and_alike()
                    data.replace(b"  b2: 0\n", b"  b2: 3\n"),  # two awards, one index
                    data.replace(b"  a1: 3", b"  a1: 999999999"),
                    data.replace(b"autre:\n", b"autre:\n  c3: 1\n"),
-                   data[len(b"# Maintained"):]):
+                   data[len(b"# Maintained"):],
+                   data.replace(b"  a1: 3\n  b2: 0\n", b"  b2: 0\n  a1: 3\n"),  # unsorted
+                   data + b"\n"):
         assert read_written_lock(edited) is None, edited
+
+
+def test_the_lock_is_written_sorted_whatever_order_the_awards_came_in():
+    from sitegen.status import allocate_in_order
+
+    locked = StatusIndexes(by_issuer={"b": {"z9": 4, "a1": 2}})
+    grown = allocate_in_order([("m5", "b"), ("c3", "a")], locked)
+    assert grown.by_issuer["b"] == {"z9": 4, "a1": 2, "m5": preferred_index("b", "m5")}
+    assert locked.by_issuer == {"b": {"z9": 4, "a1": 2}}, "the lock is never changed"
+    assert render_lock(grown).decode().splitlines()[3:] == [
+        "a:", f"  c3: {preferred_index('a', 'c3')}",
+        "b:", "  a1: 2", f"  m5: {preferred_index('b', 'm5')}", "  z9: 4",
+    ]
+    assert allocate_in_order([("z9", "b"), ("a1", "b")], locked) is locked
 
 
 def test_an_award_removed_from_a_written_lock_is_reported_at_its_line(tmp_path):

@@ -22,9 +22,9 @@ from sitegen.state import LOCK_FILE
 from sitegen.status import (
     StatusIndexes,
     allocate_indexes,
+    lock_lines,
     read_lock,
     read_written_lock,
-    render_lock,
     report_removed_awards,
 )
 from sitegen.yamlsrc import Node, parse_yaml
@@ -108,5 +108,6 @@ def write_lock(source: Path, indexes: StatusIndexes) -> None:
     """Record status indexes in the repository (atomically), for CI to commit back."""
     path = source / LOCK_FILE
     staging = path.with_name(f".{LOCK_FILE}.tmp")
-    staging.write_bytes(render_lock(indexes))
+    with staging.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(lock_lines(indexes))
     staging.replace(path)
