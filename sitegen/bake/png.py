@@ -51,7 +51,7 @@ def bake_png(png: bytes, payload: str, spec: BakeSpec) -> bytes:
     if len(data) > _MAX_CHUNK_LENGTH:
         raise BakeError("the payload is too large for a PNG chunk")
     kept = (chunk.raw for chunk in chunks[1:] if not _has_keyword(chunk, keyword))
-    return b"".join((PNG_SIGNATURE, chunks[0].raw, _encode_chunk(b"iTXt", data), *kept))
+    return b"".join((PNG_SIGNATURE, chunks[0].raw, encode_chunk(b"iTXt", data), *kept))
 
 
 def unbake_png(png: bytes, spec: BakeSpec) -> str | None:
@@ -87,7 +87,8 @@ def _keyword_bytes(spec: BakeSpec) -> bytes:
     return keyword
 
 
-def _encode_chunk(chunk_type: bytes, data: bytes) -> bytes:
+def encode_chunk(chunk_type: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC-32 of type and data (PNG §5.3)."""
     crc = zlib.crc32(chunk_type + data) & 0xFFFFFFFF
     return struct.pack(">I", len(data)) + chunk_type + data + struct.pack(">I", crc)
 
