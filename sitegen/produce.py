@@ -100,21 +100,17 @@ class Maker:
         folder = self.urls.award_folder(award_id)
         return [self.urls.localized(folder, lang) for lang in self.workshop.site.config.languages]
 
-    def award_files(
-        self, award: Award, index: int, renewals: Renewals | None = None
-    ) -> dict[str, bytes]:
-        """Every file of one award: OB 2.0 assertion, signed OB 3.0 credential and JWT, baked
-        images, evidence files and its pages in every language (which show ``renewals``)."""
-        return self.awards_files([(award, index, renewals)])[0]
-
     def awards_files(
         self, batch: Sequence[tuple[Award, int, Renewals | None]]
     ) -> list[dict[str, bytes]]:
-        """The files of each award of ``batch`` (see :meth:`award_files`), made a step at a
-        time for the whole batch: all credentials signed, then all images baked, then all
-        pages of a language rendered. The same bytes as award by award, made about a
-        quarter faster: each step's code and data stay in the processor's caches instead
-        of being pushed out by the other steps' at every award."""
+        """Every file of each award of ``batch`` (award, status index, renewals): OB 2.0
+        assertion, signed OB 3.0 credential and JWT, baked images, evidence files and its
+        pages in every language (which show its renewals).
+
+        They are made a step at a time for the whole batch: all credentials signed, then
+        all images baked, then all pages of a language rendered. The same bytes as award
+        by award, made about a quarter faster: each step's code and data stay in the
+        processor's caches instead of being pushed out by the other steps' at every award."""
         urls, tr, images = self.urls, self.tr, self.workshop.images
         awards = [award for award, _, _ in batch]
         assertions = [to_json_bytes(ob2.to_assertion(award, urls, tr)) for award in awards]
@@ -134,8 +130,8 @@ class Maker:
             for award, credential in zip(awards, credentials, strict=True)
         ]
         texts = [
-            (assertion.decode("utf-8"), credential.decode("utf-8"))
-            for assertion, credential in zip(assertions, signed, strict=True)
+            (assertion.decode("utf-8"), signed_credential.decode("utf-8"))
+            for assertion, signed_credential in zip(assertions, signed, strict=True)
         ]
         pngs = [
             bake_png(bake_png(images[award.badge.image.path].png, ob2_text, OB2), ob3_text, OB3)
