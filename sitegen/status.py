@@ -59,21 +59,20 @@ def allocate_in_order(awards: Iterable[tuple[str, str]], locked: StatusIndexes) 
     An issuer's locked table is copied only when one of its awards is new; the tables
     keep the order in which awards came (the lock file is sorted when written)."""
     tables: dict[str, Mapping[str, int]] = dict(locked.by_issuer)
-    grown: dict[str, dict[str, int]] = {}  # the copies that take new awards
-    used: dict[str, bytearray] = {}  # one byte an index: smaller than a set of numbers
+    # The copies that take new awards, each with its used indexes (one byte an index:
+    # smaller than a set of numbers).
+    grown: dict[str, tuple[dict[str, int], bytearray]] = {}
     for award_id, issuer in awards:
         if award_id in tables.get(issuer, {}):
             continue
-        table = grown.get(issuer)
-        if table is None:
-            table = grown[issuer] = dict(tables.get(issuer, {}))
-            tables[issuer] = table
-            taken = used[issuer] = bytearray(LIST_SIZE)
-            for locked_index in table.values():
-                taken[locked_index] = 1
+        if issuer not in grown:
+            copy, used = dict(tables.get(issuer, {})), bytearray(LIST_SIZE)
+            for locked_index in copy.values():
+                used[locked_index] = 1
+            tables[issuer], grown[issuer] = copy, (copy, used)
+        table, taken = grown[issuer]
         if len(table) >= LIST_SIZE:
             raise ValueError(f"issuer {issuer!r} has no free status index")
-        taken = used[issuer]
         index = preferred_index(issuer, award_id)
         while taken[index]:
             index = (index + 1) % LIST_SIZE
