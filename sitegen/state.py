@@ -290,14 +290,14 @@ def is_marked(marker: Path, stamp: int) -> bool:
 
 def keep_record(
     path: Path, ledger: Ledger, *, fingerprint: str, marker: int, shared: Mapping[str, int],
-    counts: tuple[int, int], development: bool, warnings: tuple[Diagnostic, ...],
-    inputs: str,
+    counts: tuple[int, int], awards: tuple[int, int, int], development: bool,
+    warnings: tuple[Diagnostic, ...], inputs: str,
 ) -> None:
     """Make the build's ledger the record (atomically), then write its small companion,
     which vouches for ``inputs`` (the :func:`inputs_digest` of every input file's stat at
-    the time of the build)."""
-    files, size = ledger.totals()
-    awards = len(ledger)
+    the time of the build). ``awards`` is how many awards the ledger holds, and their
+    files and bytes (the build has just counted them)."""
+    count, files, size = awards
     ledger.keep({
         "version": RECORD_VERSION, "fingerprint": fingerprint, "marker": marker,
         "shared": dict(sorted(shared.items())), "counts": list(counts),
@@ -311,7 +311,7 @@ def keep_record(
         "marker": marker,
         "inputs": inputs,
         "result": {
-            "issuers": counts[0], "badges": counts[1], "awards": awards,
+            "issuers": counts[0], "badges": counts[1], "awards": count,
             "files": files + len(shared), "bytes": size + sum(shared.values()),
             "development": development,
             "warnings": [_encode_diagnostic(d) for d in warnings],

@@ -177,7 +177,8 @@ def _build(
     if record_path is not None:
         base.digests.record()
         keep_record(record_path, base.ledger, fingerprint=fingerprint, marker=stamp,
-                    shared=sizes, counts=counts, development=development, warnings=warnings,
+                    shared=sizes, counts=counts, awards=(awards, files, size),
+                    development=development, warnings=warnings,
                     inputs=vouch(inputs_but_lock, lock_stat))
     return BuildResult(
         issuers=counts[0], badges=counts[1], awards=awards,
