@@ -168,6 +168,26 @@ def test_a_build_that_fails_half_way_leaves_no_record_and_the_next_one_repairs(
     assert tree(root / "_site") == clean_build(root, tmp_path / "clean")
 
 
+def test_a_build_that_stops_before_checking_awards_leaves_no_ledger(site_factory, monkeypatch):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD})
+    build(root)
+    record = state_path(root / ".sitegen", root / "_site")
+    (root / "content/awards/2024/a2.yaml").write_text(AWARD + "narrative: Un.\n")
+    from sitegen.commands import readsite
+
+    class Unreadable:
+        @staticmethod
+        def of(*_: object, **__: object) -> None:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(readsite, "AwardKeys", Unreadable)
+    with pytest.raises(OSError, match="Input/output error"):
+        build(root)
+    assert sorted(p.name for p in record.parent.iterdir()) == sorted(
+        [record.name, record.stem + ".quick.json"]
+    ), "the stopped build's ledger is gone"
+
+
 def test_invalid_content_writes_nothing_and_keeps_the_record(site_factory):
     root = site_factory({"content/awards/2024/a2.yaml": AWARD})
     build(root)

@@ -85,17 +85,21 @@ def read_base(
                     endorsers=endorsers, endorsements=endorsements)
     keyring = read_keyring(skeleton, source, environ, diags, production=production)
     theme = read_theme(source, config.theme)
+    theme_key = tree_digest(theme.dirs)
     ledger = Ledger(staging_path(record_path) if record_path is not None else None,
                     catalog.badges)
-    previous = open_previous(ledger, record_path) if record_path is not None else None
-    digests = InputDigests(source, inputs, ledger)
-    theme_key = tree_digest(theme.dirs)
+    try:
+        previous = open_previous(ledger, record_path) if record_path is not None else None
+        digests = InputDigests(source, inputs, ledger)
+        keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
+    except BaseException:
+        ledger.close()  # no build to hand it to: its file goes
+        raise
     return BuildBase(
         diags=diags, repo=repo, catalog=catalog, skeleton=skeleton, keyring=keyring,
         theme=theme, theme_key=theme_key,
         memo=Memo(cache_dir / "cache" if cache_dir is not None else None), images={},
-        ledger=ledger, previous=previous, digests=digests,
-        keys=AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key),
+        ledger=ledger, previous=previous, digests=digests, keys=keys,
     )
 
 
