@@ -36,12 +36,12 @@ STATE_VERSION = 3
 LOCK_FILE = "status-indexes.yaml"
 # What a site's folder holds that a build reads (the site's own theme and keys included).
 SOURCE_INPUTS = ("site.yaml", LOCK_FILE, "content", "themes", ".keys")
+AWARDS_FOLDER = "content/awards/"
 # Environment variables that change a build's output (signing keys, production mode).
 ENV_PREFIX = "SITEGEN_"
 
 FileStat = tuple[int, int, int]
 """Size, modification time (ns) and inode of a file."""
-
 
 
 def scan_inputs(source: Path, package_dirs: Iterable[Path]) -> dict[str, FileStat]:
@@ -113,9 +113,6 @@ def quick_fingerprint(
 def file_digest(data: bytes) -> str:
     """The digest recorded for a file's content."""
     return hashlib.sha256(data).hexdigest()
-
-
-AWARDS_FOLDER = "content/awards/"
 
 
 @dataclass(slots=True)
