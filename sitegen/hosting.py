@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from sitegen.model import AwardSummary, Site
 from sitegen.urls import Urls
+
+# Addresses in one site map file; a bigger site's map is split (see ``sitemap_files``).
+SITEMAP_URLS = 10_000
 
 
 def render_robots(urls: Urls) -> bytes:
@@ -15,19 +20,51 @@ def render_robots(urls: Urls) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {urls.absolute('sitemap.xml')}\n".encode()
 
 
-def render_sitemap(site: Site, awards: Iterable[AwardSummary], urls: Urls) -> bytes:
-    """sitemap.xml: home, issuers, badges and listed awards only."""
-    paths = [urls.home()]
-    paths += [urls.issuer_page(i) for i in site.issuers]
-    paths += [urls.badge_page(b) for b in site.badges]
-    paths += [urls.award_page(a) for a in awards if a.listed]
-    localized = [urls.localized(p, lang) for p in paths for lang in site.config.languages]
-    entries = "".join(f"  <url><loc>{escape(urls.absolute(p))}</loc></url>\n" for p in localized)
+def sitemap_files(
+    site: Site, awards: Iterable[AwardSummary], urls: Urls
+) -> Iterator[tuple[str, bytes]]:
+    """The site map: home, issuers, badges and listed awards only, in every language.
+
+    Up to :data:`SITEMAP_URLS` addresses it is one ``sitemap.xml``. Past that,
+    ``sitemap.xml`` is an index of ``sitemap-1.xml``, ``sitemap-2.xml``… of that many
+    addresses each (the protocol allows 50 000 a file, search engines ignore bigger
+    ones), made as ``awards`` are read, so a large site's map is never held whole. The
+    parts lie at the site's root: a site map may only list addresses below its own.
+    """
+    pages = itertools.chain(
+        [urls.home()], map(urls.issuer_page, site.issuers), map(urls.badge_page, site.badges),
+        (urls.award_page(award) for award in awards if award.listed),
+    )
+    languages = site.config.languages
+    addresses = (urls.absolute(urls.localized(p, lang)) for p in pages for lang in languages)
+    parts = _batched(addresses, SITEMAP_URLS)
+    first = next(parts, [])
+    pending = deque(itertools.islice(parts, 1))
+    if not pending:
+        yield "sitemap.xml", _sitemap("urlset", "url", first)
+        return
+    pending.appendleft(first)
+    del first
+    names: list[str] = []
+    while pending:
+        names.append(f"sitemap-{len(names) + 1}.xml")
+        yield names[-1], _sitemap("urlset", "url", pending.popleft())
+        pending.extend(itertools.islice(parts, 1))
+    yield "sitemap.xml", _sitemap("sitemapindex", "sitemap", map(urls.absolute, names))
+
+
+def _sitemap(root: str, entry: str, addresses: Iterable[str]) -> bytes:
+    entries = "".join(f"  <{entry}><loc>{escape(a)}</loc></{entry}>\n" for a in addresses)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{entries}</urlset>\n"
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{entries}</{root}>\n"
     ).encode()
+
+
+def _batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def render_netlify_headers() -> bytes:

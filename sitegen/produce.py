@@ -8,7 +8,7 @@ validated model; writing is the caller's job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -179,72 +179,76 @@ class Maker:
 
     def site_files(
         self, awards: AwardLists, indexes: StatusIndexes, memo: Memo
-    ) -> dict[str, bytes]:
+    ) -> Iterator[tuple[str, bytes]]:
         """Every file that is not an award's: issuers, badges, status and revocation lists,
-        the pages listing them, static assets and hosting files."""
+        the pages listing them, static assets and hosting files. Each is given as soon as
+        it is made, for the caller to write, so the site's files are never held all at once
+        (at 100 000 awards, lists and site map weigh some 15 MB)."""
         site, urls, tr, images = self.workshop.site, self.urls, self.tr, self.workshop.images
-        files: dict[str, bytes] = {}
+        given: set[str] = set()
 
-        def add(path: str, data: bytes) -> None:
-            if path in files:
+        def add(path: str, data: bytes) -> tuple[str, bytes]:
+            if path in given:
                 raise ValueError(f"output path {path!r} planned twice")
-            files[path] = data
+            given.add(path)
+            return path, data
 
         for issuer in site.issuers:
             revoked = awards.revoked(issuer.slug)
-            add(urls.did_document(issuer), to_json_bytes(
+            yield add(urls.did_document(issuer), to_json_bytes(
                 to_did_document(urls.did(issuer), self.workshop.keyring.published_keys(issuer))
             ))
             for number, status_list in status_lists(
                 issuer, revoked, awards.latest_change(issuer.slug), indexes, urls
             ).items():
-                add(urls.status_list(issuer, number),
-                    self.sign(issuer, status_list, str(status_list["validFrom"])))
-            add(urls.issuer_profile(issuer), to_json_bytes(with_endorsements(
+                yield add(urls.status_list(issuer, number),
+                          self.sign(issuer, status_list, str(status_list["validFrom"])))
+            yield add(urls.issuer_profile(issuer), to_json_bytes(with_endorsements(
                 ob2.to_profile(issuer, urls, tr), site.endorsements_of(issuer), urls)))
-            add(urls.revocation_list(issuer),
-                to_json_bytes(ob2.to_revocation_list(issuer, revoked, urls, tr)))
+            yield add(urls.revocation_list(issuer),
+                      to_json_bytes(ob2.to_revocation_list(issuer, revoked, urls, tr)))
             if issuer.image:
                 image = images[issuer.image.path]
-                add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
+                yield add(urls.issuer_image(issuer), image.svg if image.is_svg else image.png)
         fonts_dir = next(d / "fonts" for d in self.workshop.theme.dirs if (d / "fonts").is_dir())
         for badge in site.badges:
             image = images[badge.image.path]
-            add(urls.badge_class(badge), to_json_bytes(with_endorsements(
+            yield add(urls.badge_class(badge), to_json_bytes(with_endorsements(
                 ob2.to_badge_class(badge, urls, tr), site.endorsements_of(badge), urls)))
-            add(urls.badge_image_png(badge), image.png)
-            add(urls.badge_image_svg(badge), image.svg)
+            yield add(urls.badge_image_png(badge), image.png)
+            yield add(urls.badge_image_svg(badge), image.svg)
             texts = (
                 badge.name.get(tr.language, tr.language),
                 badge.issuer.name.get(tr.language, tr.language),
                 share_tagline(tr),
             )
-            add(urls.share_image(badge), memo.get_or_make(
+            yield add(urls.share_image(badge), memo.get_or_make(
                 "share", digest("share", self.workshop.theme_key, image.png, *texts),
                 _share_maker(image.png, texts, fonts_dir),
             ))
         for language, renderer in self.renderers.items():
-            add(urls.localized(urls.home(), language), renderer.home())
-            add(urls.localized(urls.verify_page(), language), renderer.verify())
-            add(urls.localized(urls.guide_page(), language), renderer.guide())
-            add(urls.verify_messages(language), renderer.verify_messages())
+            yield add(urls.localized(urls.home(), language), renderer.home())
+            yield add(urls.localized(urls.verify_page(), language), renderer.verify())
+            yield add(urls.localized(urls.guide_page(), language), renderer.guide())
+            yield add(urls.verify_messages(language), renderer.verify_messages())
             for issuer in site.issuers:
-                add(urls.localized(urls.issuer_page(issuer), language), renderer.issuer(issuer))
+                yield add(urls.localized(urls.issuer_page(issuer), language),
+                          renderer.issuer(issuer))
             for badge in site.badges:
-                add(urls.localized(urls.badge_page(badge), language),
-                    renderer.badge(badge, list(awards.listed(badge.slug))))
+                yield add(urls.localized(urls.badge_page(badge), language),
+                          renderer.badge(badge, list(awards.listed(badge.slug))))
             if language == site.config.language:
-                add(urls.not_found_page(), renderer.not_found())
+                yield add(urls.not_found_page(), renderer.not_found())
         for output, data in endorsement_files(self).items():
-            add(output, data)
+            yield add(output, data)
         for name, path in self.workshop.theme.static_files().items():
-            add(urls.static(name), path.read_bytes())
-        add("robots.txt", hosting.render_robots(urls))
-        add("sitemap.xml", hosting.render_sitemap(site, awards.listed(), urls))
-        add("_headers", hosting.render_netlify_headers())
-        add(".htaccess", hosting.render_htaccess(urls))
-        add(MARKER, b"")
-        return files
+            yield add(urls.static(name), path.read_bytes())
+        yield add("robots.txt", hosting.render_robots(urls))
+        for output, data in hosting.sitemap_files(site, awards.listed(), urls):
+            yield add(output, data)
+        yield add("_headers", hosting.render_netlify_headers())
+        yield add(".htaccess", hosting.render_htaccess(urls))
+        yield add(MARKER, b"")
 
 
 def _share_maker(png: bytes, texts: tuple[str, str, str], fonts_dir: Any) -> Callable[[], bytes]:

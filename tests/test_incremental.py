@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from defusedxml import ElementTree
 
+from sitegen import hosting
 from sitegen.commands.build import build_site
 from sitegen.diagnostics import ContentError
 from sitegen.output import OutputError
@@ -104,6 +106,44 @@ def test_changing_one_award_rewrites_only_its_folders_and_the_lists(site_factory
     assert rewritten, "the award's folder was replaced"
     assert all("/b3/" in path for path in rewritten), sorted(rewritten)
     assert after.keys() == before.keys()
+
+
+def sitemap_locations(path: Path) -> tuple[str, list[str]]:
+    """The root element's name and every address of a site map or site map index."""
+    root = ElementTree.parse(path).getroot()
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    return root.tag.removeprefix(namespace), [e.text or "" for e in root.iter(namespace + "loc")]
+
+
+def test_a_large_sitemap_is_split_in_parts_that_updates_keep_in_step(
+    site_factory, tmp_path, monkeypatch
+):
+    listed = {f"content/awards/2024/l{n}.yaml": LISTED.replace("c@", f"c{n}@") for n in range(3)}
+    root = site_factory(listed)
+    whole = tmp_path / "whole"
+    build_site(root, whole, environ={})
+    kind, addresses = sitemap_locations(whole / "sitemap.xml")
+    assert kind == "urlset" and len(addresses) == 6  # home, issuer, badge, 3 listed awards
+
+    monkeypatch.setattr(hosting, "SITEMAP_URLS", 2)
+    build(root)
+    site = root / "_site"
+    kind, parts = sitemap_locations(site / "sitemap.xml")
+    assert kind == "sitemapindex"
+    assert parts == [f"https://badges.example.org/sitemap-{n}.xml" for n in (1, 2, 3)]
+    found = []
+    for n in (1, 2, 3):
+        kind, part = sitemap_locations(site / f"sitemap-{n}.xml")
+        assert kind == "urlset" and len(part) == 2
+        found += part
+    assert found == addresses
+
+    for n in (1, 2):  # two awards fewer in the map: its third part goes, as in a clean build
+        (root / f"content/awards/2024/l{n}.yaml").write_text(AWARD)
+    assert build(root).mode == "update"
+    assert sitemap_locations(site / "sitemap.xml")[1] == parts[:2]
+    assert not (site / "sitemap-3.xml").exists()
+    assert tree(site) == clean_build(root, tmp_path / "clean")
 
 
 def test_an_unchanged_build_writes_nothing(site_factory):

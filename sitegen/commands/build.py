@@ -154,7 +154,7 @@ def _build(
     base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
-    shared, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
+    sizes, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
     stamp = mark_output(out_dir / MARKER)
     base.memo.prune()
     development = base.keyring.is_development
@@ -172,7 +172,6 @@ def _build(
         write_lock(source, plan.indexes)
         lock_stat = stat_of(source / LOCK_FILE)
     warnings = base.diags.sorted()
-    sizes = {path: len(content) for path, content in shared.items()}
     awards = len(base.ledger)
     if record_path is not None:
         base.digests.record()
@@ -182,7 +181,7 @@ def _build(
                     inputs=vouch(inputs_but_lock, lock_stat))
     return BuildResult(
         issuers=counts[0], badges=counts[1], awards=awards,
-        files=len(shared) + files, bytes=sum(sizes.values()) + size,
+        files=len(sizes) + files, bytes=sum(sizes.values()) + size,
         development=development, warnings=warnings, made=made,
         reused=awards - made, mode="fresh" if plan.fresh else "update",
     )
@@ -256,10 +255,14 @@ def _plan(
 def _make(
     base: BuildBase, plan: _Plan, out_dir: Path, *, workers: int | None,
     progress: Callable[[int, int], None] | None, shard: Shard | None,
-) -> tuple[dict[str, bytes], int]:
+) -> tuple[dict[str, int], int]:
     """Stages 5 and 6: make and write the awards' folders (in workers) and, meanwhile, the
-    files around them; remove deleted awards. Returns the files around the awards, and
-    how many awards were made."""
+    files around them, each written as soon as it is made; remove deleted awards. Returns
+    the size of each file around the awards, and how many awards were made.
+
+    An update that stops half-way (an award file changed since it was checked) leaves
+    the live folder part updated, as its award folders would: the record is already
+    forgotten, so the next build makes everything again."""
     from sitegen.produce import Maker, Workshop
 
     # One maker (templates, translations, signing templates) for this process and, by
@@ -269,14 +272,21 @@ def _make(
     ledger, previous = base.ledger, base.previous
     made = 0
     shard_ids: list[str] = []  # a shard names the awards it made
-    shared: dict[str, bytes] = {}  # stage 6, made while workers make the awards
+    sizes: dict[str, int] = {}  # stage 6, made while workers make the awards
     with open_output(out_dir, fresh=plan.fresh) as root:
+
+        def write_site_files() -> None:
+            for path, content in maker.site_files(ledger, plan.indexes, base.memo):
+                if plan.fresh:
+                    write_files(root, {path: content})
+                else:
+                    update_file(root, path, content)
+                sizes[path] = len(content)
+
         for results in run_chunks(
             lambda: AwardWorker(maker, base.catalog, root, plan.fresh), make_awards,
             plan.to_make(), count=plan.count, workers=workers,
-            meanwhile=None if shard is not None else lambda: shared.update(
-                maker.site_files(ledger, plan.indexes, base.memo)
-            ),
+            meanwhile=None if shard is not None else write_site_files,
         ):
             for award_id, count, size in results:
                 ledger.made(award_id, count, size)
@@ -288,21 +298,17 @@ def _make(
         for award_id, folder in sorted(plan.owners.items()):
             ledger.made(award_id, *copy_award_folders(root, folder, maker.award_folders(award_id)))
 
-        # Stage 6: everything around the awards (a shard leaves them to the merge).
+        # Stage 6: what is gone (a shard leaves the files around the awards to the merge).
         if shard is not None:
             (root / MARKER).write_bytes(b"")
             write_manifest(root, shard, plan.made_from, sorted(shard_ids))
-        elif plan.fresh:
-            write_files(root, shared)
-        else:
+        elif not plan.fresh:
             assert previous is not None  # noqa: S101 - an update needs a previous build
-            for path, content in sorted(shared.items()):
-                update_file(root, path, content)
-            for path in sorted(set(previous.shared) - set(shared)):
+            for path in sorted(set(previous.shared) - set(sizes)):
                 remove_file(root, path)
             for award_id in plan.removed:
                 replace_folders(root, maker.award_folders(award_id), {})
-    return shared, made
+    return sizes, made
 
 
 __all__ = ["BuildResult", "ContentError", "build_site"]
