@@ -34,10 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pyld import jsonld
-from pyld.canon import URDNA2015
-
-from sitegen.crypto.loader import DocumentLoader
+from sitegen.crypto.loader import DocumentLoader, jsonld
 from sitegen.crypto.proof import (
     _IRI_FORBIDDEN,
     _UNSTABLE_TEXT,
@@ -459,7 +456,7 @@ class Canonicalizer:
         if template.quads is not None:
             dataset = self._filled_quads(template.quads, values)
             if dataset is not None:
-                return str(URDNA2015().main(dataset, _OPTIONS))
+                return str(jsonld.URDNA2015().main(dataset, _OPTIONS))
         expanded = json.loads(template.expanded)
         for path, slot in template.places:
             node = expanded

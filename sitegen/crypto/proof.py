@@ -16,10 +16,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import base58
-from pyld import jsonld
 
 from sitegen.crypto.keys import PublicKey, SigningKey
-from sitegen.crypto.loader import DocumentLoader, UnknownDocumentError
+from sitegen.crypto.loader import DocumentLoader, UnknownDocumentError, jsonld
 
 if TYPE_CHECKING:
     from sitegen.crypto.fastcanon import Canonicalizer

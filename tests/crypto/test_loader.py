@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,31 @@ def test_loader_serves_extra_documents_without_caching_tag() -> None:
 def test_extra_documents_may_not_replace_a_bundled_context() -> None:
     with pytest.raises(ValueError, match="may not replace bundled contexts"):
         make_document_loader({"https://www.w3.org/ns/did/v1": {"@context": {}}})
+
+
+OFFLINE_IMPORT = """
+import socket, sys
+def refuse(*args):
+    raise AssertionError("PyLD tried to reach the network")
+socket.socket.connect = refuse
+import sitegen.produce
+from sitegen.crypto.loader import jsonld
+clients = sorted(m for m in sys.modules if m.split(".")[0] in ("requests", "aiohttp"))
+try:
+    jsonld.expand({"@context": "https://contexts.invalid/remote", "a": 1})
+except jsonld.JsonLdError as error:
+    refused = getattr(error.__cause__, "code", "") == "no default document loader"
+else:
+    refused = False
+import requests  # hidden only while PyLD was imported
+print(clients, refused, requests.__name__)
+"""
+
+
+def test_pyld_is_imported_with_a_default_loader_that_fetches_nothing() -> None:
+    # A fresh interpreter: PyLD is imported once per process, as a build imports it.
+    result = subprocess.run(
+        [sys.executable, "-c", OFFLINE_IMPORT], capture_output=True, text=True, check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.split() == ["[]", "True", "requests"], result.stderr
