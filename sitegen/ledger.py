@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -234,10 +234,19 @@ class Ledger:
             "SELECT id FROM award WHERE badge = ? ORDER BY id", (badge,)
         )]
 
+    def keep_unchanged(self, *, renewals: str, but: Iterable[str]) -> None:
+        """Plan not to make the kept awards whose renewals' digest is ``renewals``, but for
+        the awards ``but`` names (those with renewals now): most of a site, in one step."""
+        self.db.execute(
+            "UPDATE award SET make = 0 WHERE kept = 1 AND renewals = ? "
+            "AND id NOT IN (SELECT value FROM json_each(?))",
+            (renewals, json.dumps(sorted(but))),
+        )
+
     def records(self) -> Iterator[tuple[AwardRecord, bool]]:
-        """Every award's record, and whether it was kept from the previous build, by id (the
-        caller may plan each award meanwhile)."""
-        for row in self._pages(f"kept, {_RECORD}", "1"):
+        """The record of every award still to be made, and whether it was kept from the
+        previous build, by id (the caller may plan each award meanwhile)."""
+        for row in self._pages(f"kept, {_RECORD}", "make = 1"):
             record = self._record(row[2:])
             assert record is not None  # noqa: S101 - this build's awards have its badges
             yield record, bool(row[1])

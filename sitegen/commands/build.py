@@ -217,8 +217,9 @@ def _plan(
     indexes = allocate_in_order(ledger.ids_and_issuers(), locked)
     # An award's page shows its renewals: part of its key.
     renewals = link_renewals(summary for _, summary in ledger.of_renewals())
+    ledger.keep_unchanged(renewals=renewal_key(None), but=renewals)
     changed = 0
-    for record, kept in ledger.records():
+    for record, kept in ledger.records():  # the others: new, changed, or with renewals
         award_id = record.summary.id
         renewal = renewal_key(renewals.get(award_id))
         # A kept award's key was just checked, and its status index never moves.
