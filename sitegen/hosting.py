@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from sitegen.model import AwardSummary, Site
+from sitegen.parallel import batched
 from sitegen.urls import Urls
 
 # Addresses in one site map file; a bigger site's map is split (see ``sitemap_files``).
@@ -37,19 +37,17 @@ def sitemap_files(
     )
     languages = site.config.languages
     addresses = (urls.absolute(urls.localized(p, lang)) for p in pages for lang in languages)
-    parts = _batched(addresses, SITEMAP_URLS)
-    first = next(parts, [])
-    pending = deque(itertools.islice(parts, 1))
-    if not pending:
+    parts = batched(addresses, SITEMAP_URLS)
+    first, second = next(parts, []), next(parts, None)
+    if second is None:
         yield "sitemap.xml", _sitemap("urlset", "url", first)
         return
-    pending.appendleft(first)
-    del first
+    parts = itertools.chain([first, second], parts)
+    del first, second  # each part is let go of once written: at most two are held
     names: list[str] = []
-    while pending:
+    for part in parts:
         names.append(f"sitemap-{len(names) + 1}.xml")
-        yield names[-1], _sitemap("urlset", "url", pending.popleft())
-        pending.extend(itertools.islice(parts, 1))
+        yield names[-1], _sitemap("urlset", "url", part)
     yield "sitemap.xml", _sitemap("sitemapindex", "sitemap", map(urls.absolute, names))
 
 
@@ -60,11 +58,6 @@ def _sitemap(root: str, entry: str, addresses: Iterable[str]) -> bytes:
         f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
         f"{entries}</{root}>\n"
     ).encode()
-
-
-def _batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
-    while batch := list(itertools.islice(items, size)):
-        yield batch
 
 
 def render_netlify_headers() -> bytes:

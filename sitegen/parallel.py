@@ -57,7 +57,7 @@ def run_chunks(
     """
     if count is None:
         count = len(items) if isinstance(items, Sized) else 0  # unknown: works alone
-    chunks = _chunked(items)
+    chunks = batched(items, CHUNK)
     processes = worker_count() if workers is None else workers
     if processes <= 1 or count < MIN_PARALLEL or threading.active_count() > 1:
         if meanwhile is not None:
@@ -91,10 +91,12 @@ def run_chunks(
         gc.unfreeze()
 
 
-def _chunked(items: Iterable[X]) -> Iterator[list[X]]:
+def batched(items: Iterable[X], size: int) -> Iterator[list[X]]:
+    """Consecutive lists of ``size`` items (the last one shorter), read as they are needed:
+    Python 3.12's ``itertools.batched``, as lists."""
     iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
-        yield chunk
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _start(setup: Callable[[], Any]) -> None:
