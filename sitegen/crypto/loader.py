@@ -33,8 +33,9 @@ def _import_pyld() -> Any:
     On import, PyLD makes a default loader that fetches any URL with ``requests`` (or
     ``aiohttp``) when installed. sitegen never wants it: every call passes the loader
     below. Hidden while PyLD is imported, those libraries are not found, so PyLD's
-    default is its loader that refuses every URL, and a build spares their import (40 ms,
-    and 6 MiB in each process). Were either already imported, PyLD is imported as is.
+    default is its loader that refuses every URL, and a build spares their import (40 ms;
+    6 MiB in a lone process, mostly pages that forked workers would share). Were either
+    already imported, PyLD is imported as is.
     """
     if "pyld.jsonld" in sys.modules or any(name in sys.modules for name in _WEB_CLIENTS):
         from pyld import jsonld as imported
