@@ -270,11 +270,18 @@ def read_unchanged(
 
 
 def mark_output(marker: Path) -> int:
-    """Date the output's marker file with a stamp that identifies this build; return it."""
-    stamp = int(time.time())
-    newest = max(stamp, marker.stat().st_mtime_ns // 1_000_000_000 + 1)
-    os.utime(marker, ns=(newest * 1_000_000_000, newest * 1_000_000_000))
-    return newest
+    """Date the output's marker file with a stamp that identifies this build; return it.
+
+    The stamp is a whole second (archives keep those) before both now and the marker's
+    date: a file written later by anyone else is dated now or after, so it never carries
+    the stamp, even in the next second; and each build's stamp differs from the one
+    before it. (A stamp after the marker's date, as before, was often the very next
+    second, in which an output replaced right after the build went unnoticed.)
+    """
+    now = int(time.time())
+    stamp = min(now, marker.stat().st_mtime_ns // 1_000_000_000) - 1
+    os.utime(marker, ns=(stamp * 1_000_000_000, stamp * 1_000_000_000))
+    return stamp
 
 
 def is_marked(marker: Path, stamp: int) -> bool:

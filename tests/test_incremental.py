@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -175,6 +177,18 @@ def test_an_output_replaced_by_someone_else_is_built_afresh(site_factory):
     result = build(root)
     assert result.mode == "fresh"
     assert (root / "_site/awards/a1/index.html").exists()
+
+
+def test_an_output_replaced_in_the_second_after_the_build_is_still_seen(site_factory):
+    root = site_factory()
+    build(root)
+    shutil.rmtree(root / "_site")
+    (root / "_site").mkdir()
+    marker = root / "_site/.nojekyll"
+    marker.write_text("")
+    soon = int(time.time()) + 1  # as if written in the next second, by someone else
+    os.utime(marker, (soon, soon))
+    assert build(root).mode == "fresh"
 
 
 def test_a_build_that_fails_half_way_leaves_no_record_and_the_next_one_repairs(
