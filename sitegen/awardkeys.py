@@ -64,11 +64,20 @@ class AwardKeys:
         self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes
     ) -> str:
         """The key of an award: its badge's, its file's and evidence files' digests, its index."""
-        badge = self.badges.get(summary.badge.slug)
-        table = indexes.by_issuer.get(summary.badge.issuer.slug, {})
-        if badge is None or summary.id not in table:
+        return self.award_of(summary.badge.slug, summary.badge.issuer.slug, summary.id,
+                             self.digests.of(rel), evidence, indexes)
+
+    def award_of(
+        self, badge: str, issuer: str, award_id: str, file_digest: str,
+        evidence: Sequence[str], indexes: StatusIndexes,
+    ) -> str:
+        """The key of an award from its parts, its file's digest already taken ("" if its
+        badge is gone or it has no status index)."""
+        badge_key = self.badges.get(badge)
+        table = indexes.by_issuer.get(issuer, {})
+        if badge_key is None or award_id not in table:
             return ""
         return digest(
-            badge, self.digests.of(rel), *(self.digests.of(e) for e in evidence),
-            str(table[summary.id]),
+            badge_key, file_digest, *(self.digests.of(e) for e in evidence),
+            str(table[award_id]),
         )

@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +47,10 @@ CREATE INDEX IF NOT EXISTS award_file ON award(file);
 CREATE INDEX IF NOT EXISTS award_badge ON award(badge, listed, id);
 CREATE INDEX IF NOT EXISTS award_issuer ON award(issuer, id);
 """
+_COLUMNS = (
+    "id, file, badge, issuer, issued, expires, revoked, reason, listed, shown_name, renews, "
+    "recipient, evidence, key, renewals, kept, make, files, bytes"
+)
 _SUMMARY = (
     "id, badge, issued, expires, revoked, reason, listed, shown_name, renews, recipient"
 )
@@ -146,6 +150,43 @@ class Ledger:
         ).fetchone()
         return None if row is None else self._record(row)
 
+    def previous_award_files(self) -> Iterator[tuple[str, tuple[FileStat, str] | None]]:
+        """The file of each of the previous build's awards, with the stat and digest that
+        build recorded of it."""
+        if not self.has_previous:
+            return iter(())
+        rows = self.db.execute(
+            "SELECT a.file, i.size, i.mtime, i.inode, i.digest FROM prev.award a "
+            "LEFT JOIN prev.input i ON i.rel = a.file"
+        )
+        return ((r[0], None if r[4] is None else ((r[1], r[2], r[3]), r[4])) for r in rows)
+
+    def keep_previous(self, key: Callable[[str, str, str, str], str]) -> None:
+        """Keep, in one step, the previous build's awards without evidence whose file's digest
+        this build knows and whose key, ``key(badge, issuer, id, file digest)``, is still the
+        one recorded: on an established site, nearly all of them. Called before any
+        :meth:`add`; the caller checks the others one by one."""
+        if not self.has_previous:
+            return
+        self.db.create_function("award_key", 4, key, deterministic=True)
+        try:
+            self.db.execute(
+                f"INSERT INTO award ({_COLUMNS}) SELECT "
+                + ", ".join("1" if c in ("kept", "make") else f"a.{c}"
+                            for c in _COLUMNS.split(", "))
+                + " FROM prev.award a JOIN input i ON i.rel = a.file WHERE a.evidence = '[]'"
+                " AND a.key != '' AND a.key = award_key(a.badge, a.issuer, a.id, i.digest)"
+            )
+        finally:
+            self.db.create_function("award_key", 4, None)
+        self.db.execute("CREATE INDEX award_file ON award(file)")  # for has_file
+
+    def has_file(self, rel: str) -> bool:
+        """Whether an award of this build comes from the file ``rel``."""
+        return self.db.execute(
+            "SELECT 1 FROM award WHERE file = ? LIMIT 1", (rel,)
+        ).fetchone() is not None
+
     def removed_awards(self) -> list[str]:
         """Ids of the previous build's awards that this build has not."""
         if not self.has_previous:
@@ -160,6 +201,13 @@ class Ledger:
         """The digest this build took of an input file, if it took one."""
         row = self.db.execute("SELECT digest FROM input WHERE rel = ?", (rel,)).fetchone()
         return None if row is None else str(row[0])
+
+    def know_inputs(self, inputs: Iterable[tuple[str, FileStat, str]]) -> None:
+        """Record inputs' stats and digests (the first one taken of each stays)."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO input VALUES (?, ?, ?, ?, ?)",
+            ((rel, *stat, digest) for rel, stat, digest in inputs),
+        )
 
     def know_input(self, rel: str, stat: FileStat, digest: str) -> None:
         """Record an input's stat and digest (the first one taken stays)."""

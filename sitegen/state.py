@@ -37,6 +37,8 @@ LOCK_FILE = "status-indexes.yaml"
 # What a site's folder holds that a build reads (the site's own theme and keys included).
 SOURCE_INPUTS = ("site.yaml", LOCK_FILE, "content", "themes", ".keys")
 AWARDS_FOLDER = "content/awards/"
+# Digests recorded at once when a build takes the previous build's in bulk.
+_BATCH = 1000
 # Environment variables that change a build's output (signing keys, production mode).
 ENV_PREFIX = "SITEGEN_"
 
@@ -156,6 +158,21 @@ class InputDigests:
             self.ledger.know_input(rel, stat, value)
         else:
             self.digests.setdefault(rel, value)
+
+    def know_previous_awards(self) -> None:
+        """Take the digest of every file of the previous build's awards that is still there,
+        in bulk: the recorded one if the file's stat is unchanged, else the file's own."""
+        same: list[tuple[str, FileStat, str]] = []
+        for rel, before in self.ledger.previous_award_files():
+            stat = self.stats.get(rel)
+            if stat is not None and before is not None and before[0] == stat:
+                same.append((rel, stat, before[1]))
+            elif stat is not None:
+                self.of(rel)  # read, as the file changed (or was only touched)
+            if len(same) >= _BATCH:
+                self.ledger.know_inputs(same)
+                same.clear()
+        self.ledger.know_inputs(same)
 
     def let_go_of_awards(self) -> Mapping[str, FileStat]:
         """Forget the award files' stats (a hundred thousand in a big site), once every

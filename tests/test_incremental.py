@@ -158,6 +158,25 @@ def test_an_unchanged_build_writes_nothing(site_factory):
     assert stamps(root / "_site") == before
 
 
+def test_award_files_only_touched_as_by_a_fresh_checkout_make_no_award_again(
+    site_factory, tmp_path
+):
+    root = site_factory({"content/awards/2024/a2.yaml": AWARD, "content/awards/2024/l.yaml": LISTED})
+    _add_evidence(root)  # a2 has evidence
+    build(root)
+    before = stamps(root / "_site")
+    for path in (root / "content").rglob("*"):  # a fresh checkout dates every file anew
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5 * 10**9))
+    (root / "content/awards/2024/a3.yaml").write_text(AWARD)
+    result = build(root)
+    assert (result.mode, result.made, result.reused) == ("update", 1, 3)
+    assert tree(root / "_site") == clean_build(root, tmp_path / "clean")
+    after = stamps(root / "_site")
+    kept = [path for path in before if path.startswith(("awards/a1/", "awards/a2/"))]
+    assert kept and all(after[path] == before[path] for path in kept), \
+        "an award whose files were only touched is not made again"
+
+
 def test_deleting_an_award_removes_its_folders(site_factory):
     root = site_factory({"content/awards/2024/a2.yaml": AWARD})
     build(root)

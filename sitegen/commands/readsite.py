@@ -3,7 +3,7 @@ award files whose key changed (see :mod:`sitegen.commands.build`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -112,8 +112,12 @@ def check_awards(
     diags, repo, ledger = base.diags, base.repo, base.ledger
     lock_yaml, locked = read_lock_file(repo.root, diags)
     files = _award_files(base.digests.stats)
+    base.digests.know_previous_awards()
+    ledger.keep_previous(_kept_key(base, locked))
     changed: list[str] = []
     for rel in files:
+        if ledger.has_previous and ledger.has_file(rel):
+            continue  # kept, above
         record = ledger.previous_award(rel)
         if record is None or record.key != base.keys.award(
             record.summary, rel, record.evidence, locked
@@ -142,6 +146,21 @@ def check_awards(
     check_renewals(ledger.of_renewals(), repo, diags, badge_ids=ledger.badge_ids)
     report_removed_awards(_Declared(ledger, invalid_ids), locked, lock_yaml, diags)
     return locked
+
+
+def _kept_key(base: BuildBase, locked: StatusIndexes) -> Callable[[str, str, str, str], str]:
+    """The key of a previous build's award (without evidence) from its badge, issuer, id and
+    file's digest, as :meth:`AwardKeys.award` gives it ("" if its badge is gone or has
+    changed issuer)."""
+    badges, keys = base.catalog.badges, base.keys
+
+    def key(badge: str, issuer: str, award_id: str, file_digest: str) -> str:
+        current = badges.get(badge)
+        if current is None or current.issuer.slug != issuer:
+            return ""
+        return keys.award_of(badge, issuer, award_id, file_digest, (), locked)
+
+    return key
 
 
 def _validated(
