@@ -73,7 +73,14 @@ def run_build(source: Path, out: Path) -> dict[str, Any]:
     per process) and of the summed proportional sets (PSS, which shares them out, so it
     is the memory the build really occupies).
     """
-    env = {**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)}
+    # As on a user's machine: Python keeps sitegen's compiled modules (an installed package
+    # has them), sitegen keeps compiled templates in the user's cache folder; both in the
+    # benchmark's own folder.
+    work = source.parent
+    env = {**os.environ, "CI": "1", "PYTHONPATH": str(ROOT),
+           "PYTHONPYCACHEPREFIX": str(work / "python-cache"),
+           "XDG_CACHE_HOME": str(work / "user-cache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     log = source.parent / f"{source.name}.build.log"
     command = [sys.executable, "-m", "sitegen", "build", "-s", str(source), "-o", str(out),
                "--base-url", BASE_URL]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import sitegen
@@ -22,6 +23,13 @@ def package_dirs() -> tuple[Path, ...]:
     return (Path(sitegen.__file__).parent, builtin_theme_dir())
 
 
+@cache
+def package_digest() -> str:
+    """Digest of sitegen's own code and built-in theme, by content (CI installs it afresh
+    each run); taken once per process."""
+    return tree_digest(package_dirs())
+
+
 @dataclass(frozen=True, slots=True)
 class AwardKeys:
     """The digests that tell whether an award must be made again."""
@@ -36,7 +44,7 @@ class AwardKeys:
         cls, fingerprint: str, inputs: Mapping[str, FileStat], digests: InputDigests,
         catalog: Catalog, keyring: Keyring, *, theme_key: str,
     ) -> AwardKeys:
-        package = tree_digest(package_dirs())  # by content: CI installs it afresh each run
+        package = package_digest()
         keys_dir = json.dumps(sorted((k, v) for k, v in inputs.items() if k.startswith(".keys")))
         # An endorser's key signs no award: award pages depend on it only through the
         # "development build" banner, so adding or keying an endorser remakes no award.

@@ -31,6 +31,7 @@ from sitegen.keyring import PRODUCTION_ENV, current_environment, is_production
 from sitegen.model import Endorser, Issuer
 from sitegen.output import OutputError
 from sitegen.shards import Shard
+from sitegen.templatecache import user_template_cache
 
 EXIT_CONTENT, EXIT_INTERNAL = 1, 3
 P = ParamSpec("P")
@@ -147,6 +148,7 @@ def _run_build(
             source, out_dir, base_url=base_url, environ=environ,
             production=production or is_production(environ), now=datetime.now(UTC),
             cache_dir=source / ".sitegen", progress=progress, shard=shard, shards=shards,
+            template_cache=user_template_cache(environ),
         )
     _report(result.warnings, "text")
     if result.development:
@@ -235,7 +237,9 @@ def serve(source: Path, port: int, no_reload: bool) -> None:
     if no_reload:
         out_dir = source / SERVE_DIR
         base_url = f"http://127.0.0.1:{port}/"
-        result = build_site(source, out_dir, base_url=base_url, environ=current_environment())
+        environ = current_environment()
+        result = build_site(source, out_dir, base_url=base_url, environ=environ,
+                            template_cache=user_template_cache(environ))
         _report(result.warnings, "text")
         with make_server(out_dir, port) as server:
             click.echo(f"serving {result.files} files at {base_url} (Ctrl+C to stop)")

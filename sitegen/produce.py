@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sitegen import hosting, ob2, ob3
+from sitegen.awardkeys import package_digest
 from sitegen.bake import OB2, OB3, bake_png, bake_svg
 from sitegen.content import Repository
 from sitegen.crypto.fastcanon import Canonicalizer
@@ -54,6 +56,8 @@ class Workshop:
     theme_key: str
     """Digest of the theme's files."""
     keyring: Keyring
+    template_cache: Path | None = None
+    """The user's folder of compiled templates (see :mod:`sitegen.templatecache`)."""
 
 
 class Maker:
@@ -72,6 +76,8 @@ class Maker:
             language: Renderer(
                 workshop.theme.template_dirs, site, self.urls, tr,
                 development=workshop.keyring.is_development,
+                template_cache=workshop.template_cache,
+                code_key=digest(package_digest(), workshop.theme_key),
             )
             for language, tr in self.translators.items()
         }

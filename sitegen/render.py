@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +32,7 @@ from sitegen.model import (
 from sitegen.renewals import NO_RENEWALS, Renewals
 from sitegen.richtext import render_markdown, to_plain_text
 from sitegen.sharing import linkedin_url, verifierplus_url
+from sitegen.templatecache import templates_folder
 from sitegen.trail import observed_duration
 from sitegen.urls import Urls, relative_url
 
@@ -129,16 +132,36 @@ class _ConstantGettext(Extension):
             index += 1
 
 
+class _QuietCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates kept in files, where a file that cannot be read or written
+    means a template compiled as usual, not a failed build."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 class Renderer:
     """Renders the theme's templates for one site, urls scheme and language."""
 
     def __init__(
         self, template_dirs: list[str], site: Site, urls: Urls, tr: Translator,
-        *, development: bool = False,
+        *, development: bool = False, template_cache: Path | None = None, code_key: str = "",
     ) -> None:
+        """``template_cache`` is the user's folder of compiled templates (see
+        :mod:`sitegen.templatecache`); ``code_key``, a digest of what shapes them beyond their
+        source (sitegen's code, the theme with its translations)."""
         self.site, self.urls, self.tr = site, urls, tr
+        compiled = templates_folder(
+            template_cache, jinja2.__version__, code_key, tr.language
+        ) if template_cache is not None else None
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(template_dirs),
+            bytecode_cache=_QuietCache(str(compiled)) if compiled is not None else None,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             extensions=["jinja2.ext.i18n", _ConstantGettext],

@@ -16,6 +16,15 @@ from sitegen.devserver import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds run from the command line keep compiled templates in the user's cache folder:
+    the tests' own, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+        yield
+
 SITE_YAML = """\
 title: Test badges
 base_url: https://badges.example.org/

@@ -104,6 +104,7 @@ def build_site(
     workers: int | None = None,
     shard: Shard | None = None,
     shards: Sequence[Path] | None = None,
+    template_cache: Path | None = None,
 ) -> BuildResult:
     """Build the site in ``source`` into ``out_dir``, redoing only what changed.
 
@@ -113,7 +114,9 @@ def build_site(
     caps the processes that validate and make awards (default: one per core).
     With ``shard``, only that slice of the awards is made (no site around them,
     no lock written); with ``shards``, the awards' folders are taken from those
-    shards' outputs instead of being made (see :mod:`sitegen.shards`).
+    shards' outputs instead of being made (see :mod:`sitegen.shards`). Compiled
+    templates are kept in ``template_cache``, a folder of the user's own (see
+    :mod:`sitegen.templatecache`).
     """
     check_output_dir(out_dir, source)
     if shard is not None or shards is not None:
@@ -131,7 +134,8 @@ def build_site(
     del inputs  # the build holds them (and lets go of the awards' once they are checked)
     try:
         return _build(base, source, out_dir, record_path, fingerprint,
-                      workers=workers, progress=progress, shard=shard, shards=shards, now=now)
+                      workers=workers, progress=progress, shard=shard, shards=shards, now=now,
+                      template_cache=template_cache)
     finally:
         base.ledger.close()  # unless kept as the record: a temporary file, removed
 
@@ -139,7 +143,7 @@ def build_site(
 def _build(
     base: BuildBase, source: Path, out_dir: Path, record_path: Path | None, fingerprint: str,
     *, workers: int | None, progress: Callable[[int, int], None] | None, shard: Shard | None,
-    shards: Sequence[Path] | None, now: datetime | None,
+    shards: Sequence[Path] | None, now: datetime | None, template_cache: Path | None,
 ) -> BuildResult:
     locked = check_awards(base, now=now, workers=workers)
     base.diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
@@ -154,7 +158,8 @@ def _build(
     base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
-    sizes, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard)
+    sizes, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard,
+                        template_cache=template_cache)
     stamp = mark_output(out_dir / MARKER)
     base.memo.prune()
     development = base.keyring.is_development
@@ -256,6 +261,7 @@ def _plan(
 def _make(
     base: BuildBase, plan: _Plan, out_dir: Path, *, workers: int | None,
     progress: Callable[[int, int], None] | None, shard: Shard | None,
+    template_cache: Path | None,
 ) -> tuple[dict[str, int], int]:
     """Stages 5 and 6: make and write the awards' folders (in workers) and, meanwhile, the
     files around them, each written as soon as it is made; remove deleted awards. Returns
@@ -269,7 +275,8 @@ def _make(
     # One maker (templates, translations, signing templates) for this process and, by
     # inheritance, for the workers forked from it.
     maker = Maker(Workshop(site=base.skeleton, repo=base.repo, images=base.images,
-                           theme=base.theme, theme_key=base.theme_key, keyring=base.keyring))
+                           theme=base.theme, theme_key=base.theme_key, keyring=base.keyring,
+                           template_cache=template_cache))
     ledger, previous = base.ledger, base.previous
     made = 0
     shard_ids: list[str] = []  # a shard names the awards it made

@@ -21,6 +21,7 @@ from sitegen.livereload import (
 )
 from sitegen.output import OutputError
 from sitegen.state import LOCK_FILE
+from sitegen.templatecache import user_template_cache
 from sitegen.watch import Watcher
 
 SERVE_DIR = PurePosixPath(".sitegen/serve")
@@ -152,6 +153,7 @@ class DevServer:
             result = build_site(
                 self.source, self.out_dir, base_url=self.base_url, environ=self.environ,
                 cache_dir=self.source / ".sitegen" / "serve-cache",
+                template_cache=user_template_cache(self.environ),
             )
         except ContentError as exc:
             self.err(format_text(exc.diagnostics))
