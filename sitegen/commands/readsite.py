@@ -194,4 +194,6 @@ def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
         rel for rel in inputs
         if rel.startswith(AWARDS_FOLDER) and is_content_name(rel.rsplit("/", 1)[-1])
     ]
-    return sorted(found, key=lambda rel: rel.split("/"))
+    # By path parts: "/" made the lowest character orders strings as their parts would be,
+    # with one key string per file instead of a list of parts.
+    return sorted(found, key=lambda rel: rel.replace("/", "\0"))
