@@ -138,17 +138,19 @@ class InputDigests:
             known = self.ledger.input_digest(rel)
         if known is not None:
             return known
-        stat = self.stats.get(rel)
-        before = self.ledger.previous_input(rel)
-        if stat is not None and before is not None and before[0] == stat:
-            value = before[1]
-        else:
-            try:
-                value = file_digest((self.source / rel).read_bytes())
-            except OSError:
-                value = "missing"
+        value = self._taken(rel, self.stats.get(rel), self.ledger.previous_input(rel))
         self.know(rel, value)
         return value
+
+    def _taken(self, rel: str, stat: FileStat | None, before: tuple[FileStat, str] | None) -> str:
+        """The digest of ``rel``: the previous build's (``before``, its stat and digest) if the
+        file's stat is unchanged, else the file's own, or ``"missing"``."""
+        if stat is not None and before is not None and before[0] == stat:
+            return before[1]
+        try:
+            return file_digest((self.source / rel).read_bytes())
+        except OSError:
+            return "missing"
 
     def know(self, rel: str, value: str) -> None:
         """Take the digest of ``rel`` from whoever just read it (so it is not read again);
@@ -162,17 +164,20 @@ class InputDigests:
     def know_previous_awards(self) -> None:
         """Take the digest of every file of the previous build's awards that is still there,
         in bulk: the recorded one if the file's stat is unchanged, else the file's own."""
-        same: list[tuple[str, FileStat, str]] = []
+        taken: list[tuple[str, FileStat, str]] = []
         for rel, before in self.ledger.previous_award_files():
             stat = self.stats.get(rel)
-            if stat is not None and before is not None and before[0] == stat:
-                same.append((rel, stat, before[1]))
-            elif stat is not None:
-                self.of(rel)  # read, as the file changed (or was only touched)
-            if len(same) >= _BATCH:
-                self.ledger.know_inputs(same)
-                same.clear()
-        self.ledger.know_inputs(same)
+            if stat is None:
+                continue  # gone: so is its award
+            value = self._taken(rel, stat, before)
+            if value == "missing":  # removed since the scan
+                self.know(rel, value)
+                continue
+            taken.append((rel, stat, value))
+            if len(taken) >= _BATCH:
+                self.ledger.know_inputs(taken)
+                taken.clear()
+        self.ledger.know_inputs(taken)
 
     def let_go_of_awards(self) -> Mapping[str, FileStat]:
         """Forget the award files' stats (a hundred thousand in a big site), once every
