@@ -9,11 +9,12 @@ from functools import cache
 from pathlib import Path
 
 import sitegen
+from sitegen.digests import InputDigests
+from sitegen.inputs import FileStat
 from sitegen.keyring import Keyring
 from sitegen.memo import digest, tree_digest
 from sitegen.model import AwardSummary
 from sitegen.resolve import Catalog
-from sitegen.state import FileStat, InputDigests
 from sitegen.status import StatusIndexes
 from sitegen.theme import builtin_theme_dir
 

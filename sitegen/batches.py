@@ -6,7 +6,7 @@ and making returns only counts (workers write the files themselves).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ digest."""
 
 
 def validate_awards(
-    files: Sequence[str], catalog: Catalog, repo: Repository, now: datetime | None,
+    files: Iterable[str], catalog: Catalog, repo: Repository, now: datetime | None,
     *, workers: int | None = None, meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Checked]:
     """Read and validate award files (in parallel when many), giving in order for each its

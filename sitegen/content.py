@@ -94,6 +94,24 @@ def is_content_name(name: str) -> bool:
     return name.endswith(YAML_SUFFIXES) and not name.startswith(".")
 
 
+def is_utf8_path(rel: str) -> bool:
+    """False for a path that is not UTF-8 (Python keeps such bytes as lone surrogates)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def report_bad_name(rel: str, diags: Diagnostics) -> None:
+    """Report a file whose name is not UTF-8: no page, record or message can name it."""
+    shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    diags.error(
+        Span(shown), "content.bad-name", "this file's name is not valid UTF-8",
+        "rename the file (letters, digits, '-' and '_' are always safe)",
+    )
+
+
 def list_content_files(repo: Repository, kinds: tuple[Kind, ...]) -> list[tuple[Kind, str]]:
     """Every content file of these kinds, by site-relative path, in a stable order."""
     found: list[tuple[Kind, str]] = []
@@ -114,6 +132,9 @@ def read_document(
     repo: Repository, kind: Kind, rel: str, diags: Diagnostics
 ) -> SourceDocument | None:
     """Parse one content file; a file that fails to parse is reported and None returned."""
+    if not is_utf8_path(rel):
+        report_bad_name(rel, diags)
+        return None
     path = repo.root / rel
     if path.is_symlink():
         try:

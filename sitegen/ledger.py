@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.model import AwardSummary, Badge, Localized, Revocation
-from sitegen.state import FileStat
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -131,15 +130,6 @@ class Ledger:
         self.db.execute("BEGIN")
         self.has_previous = False
 
-    def previous_input(self, rel: str) -> tuple[FileStat, str] | None:
-        """The previous build's stat and digest of one input file."""
-        if not self.has_previous:
-            return None
-        row = self.db.execute(
-            "SELECT size, mtime, inode, digest FROM prev.input WHERE rel = ?", (rel,)
-        ).fetchone()
-        return None if row is None else ((row[0], row[1], row[2]), row[3])
-
     def previous_award(self, rel: str) -> AwardRecord | None:
         """The previous build's record of the award in file ``rel`` (None if its badge is
         gone, or the file made no award)."""
@@ -149,17 +139,6 @@ class Ledger:
             f"SELECT {_RECORD} FROM prev.award WHERE file = ?", (rel,)
         ).fetchone()
         return None if row is None else self._record(row)
-
-    def previous_award_files(self) -> Iterator[tuple[str, tuple[FileStat, str] | None]]:
-        """The file of each of the previous build's awards, with the stat and digest that
-        build recorded of it."""
-        if not self.has_previous:
-            return iter(())
-        rows = self.db.execute(
-            "SELECT a.file, i.size, i.mtime, i.inode, i.digest FROM prev.award a "
-            "LEFT JOIN prev.input i ON i.rel = a.file"
-        )
-        return ((r[0], None if r[4] is None else ((r[1], r[2], r[3]), r[4])) for r in rows)
 
     def keep_previous(self, key: Callable[[str, str, str, str], str]) -> None:
         """Keep, in one step, the previous build's awards without evidence whose file's digest
@@ -179,13 +158,7 @@ class Ledger:
             )
         finally:
             self.db.create_function("award_key", 4, None)
-        self.db.execute("CREATE INDEX award_file ON award(file)")  # for has_file
-
-    def has_file(self, rel: str) -> bool:
-        """Whether an award of this build comes from the file ``rel``."""
-        return self.db.execute(
-            "SELECT 1 FROM award WHERE file = ? LIMIT 1", (rel,)
-        ).fetchone() is not None
+        self.db.execute("CREATE INDEX award_file ON award(file)")  # for the files not kept
 
     def removed_awards(self) -> list[str]:
         """Ids of the previous build's awards that this build has not."""
@@ -194,26 +167,6 @@ class Ledger:
         return [row[0] for row in self.db.execute(
             "SELECT id FROM prev.award WHERE id NOT IN (SELECT id FROM award) ORDER BY id"
         )]
-
-    # Inputs.
-
-    def input_digest(self, rel: str) -> str | None:
-        """The digest this build took of an input file, if it took one."""
-        row = self.db.execute("SELECT digest FROM input WHERE rel = ?", (rel,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def know_inputs(self, inputs: Iterable[tuple[str, FileStat, str]]) -> None:
-        """Record inputs' stats and digests (the first one taken of each stays)."""
-        self.db.executemany(
-            "INSERT OR IGNORE INTO input VALUES (?, ?, ?, ?, ?)",
-            ((rel, *stat, digest) for rel, stat, digest in inputs),
-        )
-
-    def know_input(self, rel: str, stat: FileStat, digest: str) -> None:
-        """Record an input's stat and digest (the first one taken stays)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO input VALUES (?, ?, ?, ?, ?)", (rel, *stat, digest)
-        )
 
     # This build's awards.
 

@@ -18,8 +18,8 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,70 +32,8 @@ if TYPE_CHECKING:
 # Bump when the meaning of a recorded value changes: older records are then ignored.
 STATE_VERSION = 3
 
-# The status lock, which a build may write (see :mod:`sitegen.status`).
-LOCK_FILE = "status-indexes.yaml"
-# What a site's folder holds that a build reads (the site's own theme and keys included).
-SOURCE_INPUTS = ("site.yaml", LOCK_FILE, "content", "themes", ".keys")
-AWARDS_FOLDER = "content/awards/"
-# Digests recorded at once when a build takes the previous build's in bulk.
-_BATCH = 1000
 # Environment variables that change a build's output (signing keys, production mode).
 ENV_PREFIX = "SITEGEN_"
-
-FileStat = tuple[int, int, int]
-"""Size, modification time (ns) and inode of a file."""
-
-
-def scan_inputs(source: Path, package_dirs: Iterable[Path]) -> dict[str, FileStat]:
-    """Stat every file a build may read: the site's inputs and sitegen's own code and theme.
-
-    Only metadata is read, so this stays fast for a hundred thousand awards.
-    Package files are keyed ``<n>:path`` so they never clash with site paths.
-    """
-    found: dict[str, FileStat] = {}
-    for name in SOURCE_INPUTS:
-        _scan(source / name, name, found)
-    for number, directory in enumerate(package_dirs):
-        _scan(directory, f"<{number}>", found)
-    return found
-
-
-def _scan(path: Path, key: str, found: dict[str, FileStat]) -> None:
-    try:
-        info = path.stat()
-    except OSError:
-        return
-    if not path.is_dir():
-        found[key] = _file_stat(info)
-        return
-    stack = [(os.fspath(path), key)]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name == "__pycache__":
-                continue
-            rel = f"{prefix}/{entry.name}"
-            try:
-                if entry.is_dir(follow_symlinks=False):  # a linked folder is not entered
-                    stack.append((entry.path, rel))
-                    continue
-                info = entry.stat()
-            except OSError:
-                continue
-            found[rel] = _file_stat(info)
-
-
-def stat_of(path: Path) -> FileStat:
-    """The recorded stat of one file."""
-    return _file_stat(path.stat())
-
-
-def _file_stat(info: os.stat_result) -> FileStat:
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def quick_fingerprint(
@@ -115,83 +53,6 @@ def quick_fingerprint(
 def file_digest(data: bytes) -> str:
     """The digest recorded for a file's content."""
     return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(slots=True)
-class InputDigests:
-    """Content digests of input files, reusing the previous build's when a file's stat is
-    unchanged (so an unchanged file is not even read).
-
-    The digests of award files (a hundred thousand in a big site) go straight into the
-    build's ledger; the few others are also kept at hand, since every award's key uses them.
-    """
-
-    source: Path
-    stats: Mapping[str, FileStat]
-    ledger: Ledger
-    digests: dict[str, str] = field(default_factory=dict)
-
-    def of(self, rel: str) -> str:
-        """The digest of the site file ``rel``, or ``"missing"``."""
-        known = self.digests.get(rel)
-        if known is None and rel.startswith(AWARDS_FOLDER):
-            known = self.ledger.input_digest(rel)
-        if known is not None:
-            return known
-        value = self._taken(rel, self.stats.get(rel), self.ledger.previous_input(rel))
-        self.know(rel, value)
-        return value
-
-    def _taken(self, rel: str, stat: FileStat | None, before: tuple[FileStat, str] | None) -> str:
-        """The digest of ``rel``: the previous build's (``before``, its stat and digest) if the
-        file's stat is unchanged, else the file's own, or ``"missing"``."""
-        if stat is not None and before is not None and before[0] == stat:
-            return before[1]
-        try:
-            return file_digest((self.source / rel).read_bytes())
-        except OSError:
-            return "missing"
-
-    def know(self, rel: str, value: str) -> None:
-        """Take the digest of ``rel`` from whoever just read it (so it is not read again);
-        the first digest taken stays."""
-        stat = self.stats.get(rel)
-        if rel.startswith(AWARDS_FOLDER) and stat is not None and value != "missing":
-            self.ledger.know_input(rel, stat, value)
-        else:
-            self.digests.setdefault(rel, value)
-
-    def know_previous_awards(self) -> None:
-        """Take the digest of every file of the previous build's awards that is still there,
-        in bulk: the recorded one if the file's stat is unchanged, else the file's own."""
-        taken: list[tuple[str, FileStat, str]] = []
-        for rel, before in self.ledger.previous_award_files():
-            stat = self.stats.get(rel)
-            if stat is None:
-                continue  # gone: so is its award
-            value = self._taken(rel, stat, before)
-            if value == "missing":  # removed since the scan
-                self.know(rel, value)
-                continue
-            taken.append((rel, stat, value))
-            if len(taken) >= _BATCH:
-                self.ledger.know_inputs(taken)
-                taken.clear()
-        self.ledger.know_inputs(taken)
-
-    def let_go_of_awards(self) -> Mapping[str, FileStat]:
-        """Forget the award files' stats (a hundred thousand in a big site), once every
-        award's digest is in the ledger; return every input's stat, for the last time."""
-        everything, self.stats = self.stats, {
-            rel: stat for rel, stat in self.stats.items() if not rel.startswith(AWARDS_FOLDER)
-        }
-        return everything
-
-    def record(self) -> None:
-        """Put the digests kept at hand into the ledger too, for the next build."""
-        for rel, value in sorted(self.digests.items()):
-            if rel in self.stats and value != "missing":
-                self.ledger.know_input(rel, self.stats[rel], value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,32 +103,12 @@ def quick_path(path: Path) -> Path:
     return path.with_name(path.stem + ".quick.json")
 
 
-def inputs_digest(inputs: Mapping[str, FileStat]) -> str:
-    """One digest of every input's path and stat: equal digests, nothing to read again."""
-    return vouch(digest_but_lock(inputs), inputs.get(LOCK_FILE))
-
-
-def digest_but_lock(inputs: Mapping[str, FileStat]) -> str:
-    """The digest of every input but the status lock, which a build may write itself (so a
-    build can let go of the inputs' stats before it knows the lock's)."""
-    h = hashlib.sha256()
-    for rel in sorted(inputs):
-        if rel != LOCK_FILE:
-            size, mtime, inode = inputs[rel]
-            h.update(f"{rel}\0{size}\0{mtime}\0{inode}\n".encode())
-    return h.hexdigest()
-
-
-def vouch(rest: str, lock: FileStat | None) -> str:
-    """:func:`inputs_digest` from :func:`digest_but_lock` and the lock's stat."""
-    return hashlib.sha256(f"{rest}\0{lock}".encode()).hexdigest()
-
-
 def read_unchanged(
-    path: Path, fingerprint: str, inputs: Mapping[str, FileStat], marker: Path
+    path: Path, fingerprint: str, inputs: str, marker: Path
 ) -> dict[str, Any] | None:
-    """What the recorded build made, when every input has the recorded stat and the output
-    is the one recorded; otherwise None.
+    """What the recorded build made, when every input has the recorded stat (``inputs`` is
+    the digest of them all, :attr:`sitegen.inputs.Scan.digest`) and the output is the one
+    recorded; otherwise None.
 
     Only the record's small companion is read (a few hundred bytes whatever the number of
     awards), so a build with nothing to do stays fast and small at any size.
@@ -278,7 +119,7 @@ def read_unchanged(
             return None
         if quick["fingerprint"] != fingerprint or not is_marked(marker, quick["marker"]):
             return None
-        if quick["inputs"] != inputs_digest(inputs):
+        if quick["inputs"] != inputs:
             return None
         result = quick["result"]
         return {
@@ -320,9 +161,9 @@ def keep_record(
     warnings: tuple[Diagnostic, ...], inputs: str,
 ) -> None:
     """Make the build's ledger the record (atomically), then write its small companion,
-    which vouches for ``inputs`` (the :func:`inputs_digest` of every input file's stat at
-    the time of the build). ``awards`` is how many awards the ledger holds, and their
-    files and bytes (the build has just counted them)."""
+    which vouches for ``inputs`` (the digest of every input file's stat at the time of the
+    build, :attr:`sitegen.inputs.Scan.digest`). ``awards`` is how many awards the ledger
+    holds, and their files and bytes (the build has just counted them)."""
     count, files, size = awards
     ledger.keep({
         "version": RECORD_VERSION, "fingerprint": fingerprint, "marker": marker,

@@ -14,7 +14,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from sitegen.state import LOCK_FILE
+from sitegen.inputs import LOCK_FILE
 
 WATCHED_FILES = frozenset({"site.yaml", LOCK_FILE})
 WATCHED_DIRS = ("content", "themes")

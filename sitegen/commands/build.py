@@ -31,6 +31,7 @@ from sitegen.batches import AwardWorker, make_awards
 from sitegen.commands.load import write_lock
 from sitegen.commands.readsite import BuildBase, check_awards, read_base
 from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.inputs import LOCK_FILE, scan_inputs, stat_of, vouch
 from sitegen.output import (
     MARKER,
     check_output_dir,
@@ -50,18 +51,13 @@ from sitegen.shards import (
     write_manifest,
 )
 from sitegen.state import (
-    LOCK_FILE,
-    digest_but_lock,
     forget_state,
     is_marked,
     keep_record,
     mark_output,
     quick_fingerprint,
     read_unchanged,
-    scan_inputs,
-    stat_of,
     state_path,
-    vouch,
 )
 from sitegen.status import StatusIndexes, allocate_in_order
 
@@ -123,15 +119,15 @@ def build_site(
         cache_dir = None  # shards and merges are whole builds, on CI runners
     environ = environ or {}
     fingerprint = quick_fingerprint(base_url=base_url, production=production, environ=environ)
-    inputs = scan_inputs(source, package_dirs())
+    scan = scan_inputs(source, package_dirs())
     record_path = state_path(cache_dir, out_dir) if cache_dir is not None else None
     if record_path is not None:
-        done = read_unchanged(record_path, fingerprint, inputs, out_dir / MARKER)
+        done = read_unchanged(record_path, fingerprint, scan.digest, out_dir / MARKER)
         if done is not None:
             return BuildResult(**done, mode="unchanged")
-    base = read_base(source, inputs, record_path, fingerprint, base_url=base_url,
+    base = read_base(source, scan, record_path, fingerprint, base_url=base_url,
                      environ=environ, production=production, now=now, cache_dir=cache_dir)
-    del inputs  # the build holds them (and lets go of the awards' once they are checked)
+    del scan  # the award files' stats are in the ledger now
     try:
         return _build(base, source, out_dir, record_path, fingerprint,
                       workers=workers, progress=progress, shard=shard, shards=shards, now=now,
@@ -151,10 +147,7 @@ def _build(
     plan = _plan(base, locked, fresh=(
         previous is None or not is_marked(out_dir / MARKER, previous.marker)
     ), shard=shard, shards=shards)
-    inputs = base.digests.let_go_of_awards()  # their digests and keys are in the ledger
-    lock_stat = inputs.get(LOCK_FILE)
-    inputs_but_lock = digest_but_lock(inputs)
-    del inputs
+    lock_stat = base.digests.others.get(LOCK_FILE)
     base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
@@ -183,7 +176,7 @@ def _build(
         keep_record(record_path, base.ledger, fingerprint=fingerprint, marker=stamp,
                     shared=sizes, counts=counts, awards=(awards, files, size),
                     development=development, warnings=warnings,
-                    inputs=vouch(inputs_but_lock, lock_stat))
+                    inputs=vouch(base.scanned, lock_stat))
     return BuildResult(
         issuers=counts[0], badges=counts[1], awards=awards,
         files=len(sizes) + files, bytes=sum(sizes.values()) + size,

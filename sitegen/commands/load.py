@@ -16,9 +16,9 @@ from sitegen.config import resolve_config
 from sitegen.content import Repository, SourceDocument, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostic, Diagnostics
 from sitegen.images import PreparedImage, read_images
+from sitegen.inputs import LOCK_FILE
 from sitegen.model import AwardSummary, Site
 from sitegen.resolve import resolve_site
-from sitegen.state import LOCK_FILE
 from sitegen.status import (
     StatusIndexes,
     allocate_indexes,

@@ -3,7 +3,7 @@ award files whose key changed (see :mod:`sitegen.commands.build`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,16 +12,12 @@ from sitegen.awardkeys import AwardKeys
 from sitegen.batches import Checked, validate_awards
 from sitegen.commands.load import read_lock_file
 from sitegen.config import resolve_config
-from sitegen.content import (
-    Repository,
-    is_content_name,
-    read_document,
-    read_documents,
-    read_site_file,
-)
+from sitegen.content import Repository, read_document, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostics
+from sitegen.digests import InputDigests
 from sitegen.endorsements import resolve_endorsements
 from sitegen.images import PreparedImage, read_images
+from sitegen.inputs import Scan
 from sitegen.keyring import Keyring, read_keyring
 from sitegen.ledger import Ledger
 from sitegen.memo import Memo, tree_digest
@@ -29,14 +25,7 @@ from sitegen.model import Site
 from sitegen.renewals import check_renewals
 from sitegen.resolve import Catalog, resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
-from sitegen.state import (
-    AWARDS_FOLDER,
-    FileStat,
-    InputDigests,
-    PreviousBuild,
-    open_previous,
-    staging_path,
-)
+from sitegen.state import PreviousBuild, open_previous, staging_path
 from sitegen.status import StatusIndexes, report_removed_awards
 from sitegen.theme import Theme, read_theme
 
@@ -61,10 +50,13 @@ class BuildBase:
     previous: PreviousBuild | None
     digests: InputDigests
     keys: AwardKeys
+    scanned: str
+    """The digest of every input's stat but the status lock's (see
+    :attr:`sitegen.inputs.Scan.but_lock`)."""
 
 
 def read_base(
-    source: Path, inputs: Mapping[str, FileStat], record_path: Path | None,
+    source: Path, scan: Scan, record_path: Path | None,
     fingerprint: str, *, base_url: str | None, environ: Mapping[str, str], production: bool,
     now: datetime | None, cache_dir: Path | None,
 ) -> BuildBase:
@@ -72,6 +64,7 @@ def read_base(
     ledger, with the previous build's record (at ``record_path``) attached to it. The caller
     closes the ledger, or discards it if the build stops."""
     diags = Diagnostics()
+    scan.report_bad_names(diags)
     repo = Repository(root=source)
     config = resolve_config(read_site_file(repo, diags), diags, base_url=base_url)
     if config is None:
@@ -90,8 +83,9 @@ def read_base(
                     catalog.badges)
     try:
         previous = open_previous(ledger, record_path) if record_path is not None else None
-        digests = InputDigests(source, inputs, ledger)
-        keys = AwardKeys.of(fingerprint, inputs, digests, catalog, keyring, theme_key=theme_key)
+        digests = InputDigests.of_scan(source, scan, ledger)
+        keys = AwardKeys.of(fingerprint, scan.others, digests, catalog, keyring,
+                            theme_key=theme_key)
     except BaseException:
         ledger.close()  # no build to hand it to: its file goes
         raise
@@ -99,7 +93,7 @@ def read_base(
         diags=diags, repo=repo, catalog=catalog, skeleton=skeleton, keyring=keyring,
         theme=theme, theme_key=theme_key,
         memo=Memo(cache_dir / "cache" if cache_dir is not None else None), images={},
-        ledger=ledger, previous=previous, digests=digests, keys=keys,
+        ledger=ledger, previous=previous, digests=digests, keys=keys, scanned=scan.but_lock,
     )
 
 
@@ -109,20 +103,18 @@ def check_awards(
     """Put every valid award into the ledger: those whose key has not changed as the
     previous build recorded them, the others validated (in workers, reporting into
     ``base.diags``), with the badge images rendered meanwhile. Returns the status lock."""
-    diags, repo, ledger = base.diags, base.repo, base.ledger
+    diags, repo, ledger, digests = base.diags, base.repo, base.ledger, base.digests
     lock_yaml, locked = read_lock_file(repo.root, diags)
-    files = _award_files(base.digests.stats)
-    base.digests.know_previous_awards()
+    digests.know_previous_awards()
     ledger.keep_previous(_kept_key(base, locked))
-    changed: list[str] = []
-    for rel in files:
-        if ledger.has_previous and ledger.has_file(rel):
-            continue  # kept, above
-        record = ledger.previous_award(rel)
-        if record is None or record.key != base.keys.award(
-            record.summary, rel, record.evidence, locked
-        ) or ledger.add(rel, record.summary, record.evidence, kept=record) is not None:
-            changed.append(rel)
+    if ledger.has_previous:
+        for rel in digests.award_files():  # not kept above: those with evidence, or changed
+            record = ledger.previous_award(rel)
+            if record is not None and record.key == base.keys.award(
+                record.summary, rel, record.evidence, locked
+            ):
+                ledger.add(rel, record.summary, record.evidence, kept=record)
+    changed = digests.hold_award_files()  # not kept (a duplicate id was not added either)
     invalid_ids: set[str] = set()
     for rel, (award_id, summary, evidence, problems, digest) in zip(
         changed, _validated(base, changed, now, workers), strict=True
@@ -164,7 +156,7 @@ def _kept_key(base: BuildBase, locked: StatusIndexes) -> Callable[[str, str, str
 
 
 def _validated(
-    base: BuildBase, files: list[str], now: datetime | None, workers: int | None
+    base: BuildBase, files: Iterable[str], now: datetime | None, workers: int | None
 ) -> Iterator[Checked]:
     return validate_awards(
         files, base.catalog, base.repo, now, workers=workers,
@@ -185,15 +177,3 @@ class _Declared:
         return award_id in self.invalid or (
             isinstance(award_id, str) and self.ledger.file_of(award_id) is not None
         )
-
-
-def _award_files(inputs: Mapping[str, FileStat]) -> list[str]:
-    """The award files among the scanned inputs, in the order :func:`list_content_files`
-    gives (by path parts), without listing the folders again."""
-    found = [
-        rel for rel in inputs
-        if rel.startswith(AWARDS_FOLDER) and is_content_name(rel.rsplit("/", 1)[-1])
-    ]
-    # By path parts: "/" made the lowest character orders strings as their parts would be,
-    # with one key string per file instead of a list of parts.
-    return sorted(found, key=lambda rel: rel.replace("/", "\0"))

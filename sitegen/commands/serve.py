@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from sitegen.commands.build import build_site
 from sitegen.diagnostics import ContentError, format_text
+from sitegen.inputs import LOCK_FILE
 from sitegen.livereload import (
     BuildStatus,
     LiveOptions,
@@ -20,7 +21,6 @@ from sitegen.livereload import (
     problems_from,
 )
 from sitegen.output import OutputError
-from sitegen.state import LOCK_FILE
 from sitegen.templatecache import user_template_cache
 from sitegen.watch import Watcher
 
