@@ -41,7 +41,7 @@ from sitegen.output import (
     update_file,
     write_files,
 )
-from sitegen.parallel import run_chunks
+from sitegen.parallel import release_free_memory, run_chunks
 from sitegen.renewals import Renewals, link_renewals, renewal_key
 from sitegen.shards import (
     Shard,
@@ -63,6 +63,9 @@ from sitegen.status import StatusIndexes, allocate_in_order
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
+# A file around the awards this large (a badge page listing thousands of earners, a part
+# of the site map) leaves the C allocator holding memory that the build gives back.
+LARGE_FILE = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -283,6 +286,8 @@ def _make(
                 else:
                     update_file(root, path, content)
                 sizes[path] = len(content)
+                if len(content) >= LARGE_FILE:  # made from many awards' summaries
+                    release_free_memory()
 
         for results in run_chunks(
             lambda: AwardWorker(maker, base.catalog, root, plan.fresh), make_awards,
