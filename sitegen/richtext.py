@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import markdown
 import nh3
@@ -17,6 +18,12 @@ _TAGS = {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}, "th": {"scope"}}
 _HEADING = re.compile(r"<(/?)h([12])>")
+# Results are kept only for texts asked for again: a badge's texts come back on every one
+# of its awards' pages, while an award's own narrative never does (kept, those filled every
+# worker's cache with texts never asked for again: megabytes in a big site). Texts seen
+# once are remembered by their hash alone.
+_KEPT = 4096
+_SEEN = 16384
 
 
 @functools.cache
@@ -24,7 +31,30 @@ def _converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=["sane_lists", "tables", "def_list", "abbr"])
 
 
-@functools.lru_cache(maxsize=4096)  # a badge's texts appear on every one of its awards' pages
+class _KeptWhenRepeated:
+    """A function of a text, with its results kept for the texts it is given again."""
+
+    def __init__(self, function: Callable[[str], str]) -> None:
+        self.function = function
+        self.kept = functools.lru_cache(maxsize=_KEPT)(function)
+        self.seen: set[int] = set()
+        functools.update_wrapper(self, function)
+
+    def __call__(self, text: str) -> str:
+        key = hash(text)
+        if key in self.seen:
+            return self.kept(text)
+        if len(self.seen) >= _SEEN:
+            self.seen.clear()
+        self.seen.add(key)
+        return self.function(text)
+
+    def cache_info(self) -> functools._CacheInfo:
+        """How many results are kept (see :func:`functools.lru_cache`)."""
+        return self.kept.cache_info()
+
+
+@_KeptWhenRepeated
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitized HTML.
 
@@ -45,7 +75,7 @@ def render_markdown(text: str) -> str:
     )
 
 
-@functools.lru_cache(maxsize=4096)
+@_KeptWhenRepeated
 def to_plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and alt-like uses."""
     html = render_markdown(text)

@@ -25,3 +25,16 @@ def test_markdown_demotes_headings_and_keeps_template_syntax_inert():
 
 def test_plain_text_unescapes_entities():
     assert to_plain_text("**A** & <b>B</b>") == "A & B"
+
+
+def test_only_texts_asked_for_again_are_kept():
+    once, twice = "Narrative of one award only, 7f3a", "A badge's description, 7f3a"
+    before = render_markdown.cache_info().currsize
+
+    render_markdown(once)
+    assert render_markdown.cache_info().currsize == before
+    first = render_markdown(twice)
+    assert render_markdown(twice) == first == "<p>A badge's description, 7f3a</p>"
+    assert render_markdown.cache_info().currsize == before + 1
+    assert render_markdown(twice) == first
+    assert render_markdown.cache_info().hits >= 1
