@@ -9,6 +9,7 @@ also kept at hand.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +31,8 @@ CREATE TEMP TABLE unkept (seq INTEGER PRIMARY KEY, rel TEXT NOT NULL);
 """
 # Rows read a page at a time: never a list of every award file in memory.
 _PAGE = 1000
-# The award files that no kept award comes from, after ``seq``.
-_UNKEPT = (
-    "SELECT seq, rel FROM temp.scanned s WHERE award = 1 AND seq > ? "
-    "AND NOT EXISTS (SELECT 1 FROM award WHERE file = s.rel) ORDER BY seq LIMIT ?"
-)
+# The award files that no award of the ledger comes from.
+_NOT_KEPT = "award = 1 AND NOT EXISTS (SELECT 1 FROM award WHERE file = s.rel)"
 
 
 @dataclass(slots=True)
@@ -97,30 +95,24 @@ class InputDigests:
             "JOIN prev.input p ON p.rel = a.file "
             "WHERE p.size = s.size AND p.mtime = s.mtime AND p.inode = s.inode"
         )
-        last = 0
-        while rows := db.execute(  # touched files (a fresh checkout touches them all)
-            "SELECT s.seq, s.rel, s.size, s.mtime, s.inode FROM temp.scanned s "
+        touched = _by_seq(  # a fresh checkout touches them all
+            db, "SELECT s.seq, s.rel, s.size, s.mtime, s.inode FROM temp.scanned s "
             "JOIN prev.award a ON a.file = s.rel WHERE s.seq > ? "
             "AND NOT EXISTS (SELECT 1 FROM input i WHERE i.rel = s.rel) ORDER BY s.seq LIMIT ?",
-            (last, _PAGE),
-        ).fetchall():
-            last = rows[-1][0]
-            for _, rel, *stat in rows:
-                value = self._taken(rel, None, None)
-                if value == "missing":  # removed since the scan
-                    self.digests.setdefault(rel, value)
-                    continue
-                db.execute("INSERT OR IGNORE INTO input VALUES (?, ?, ?, ?, ?)",
-                           (rel, *stat, value))
+        )
+        for _, rel, *stat in touched:
+            value = self._taken(rel, None, None)
+            if value == "missing":  # removed since the scan
+                self.digests.setdefault(rel, value)
+                continue
+            db.execute("INSERT OR IGNORE INTO input VALUES (?, ?, ?, ?, ?)", (rel, *stat, value))
 
     def award_files(self) -> Iterator[str]:
         """The award files that no award of the ledger comes from, by path parts, read a
         page at a time (the caller may add awards from the files already given)."""
-        last = 0
-        while rows := self.ledger.db.execute(_UNKEPT, (last, _PAGE)).fetchall():
-            last = rows[-1][0]
-            for _, rel in rows:
-                yield rel
+        for _, rel in _by_seq(self.ledger.db, "SELECT seq, rel FROM temp.scanned s "
+                              f"WHERE seq > ? AND {_NOT_KEPT} ORDER BY seq LIMIT ?"):
+            yield rel
 
     def hold_award_files(self) -> HeldFiles:
         """:meth:`award_files`, listed once so that they can be read as often as needed,
@@ -128,8 +120,7 @@ class InputDigests:
         db = self.ledger.db
         db.execute("DELETE FROM temp.unkept")
         db.execute(
-            "INSERT INTO temp.unkept SELECT seq, rel FROM temp.scanned s WHERE award = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM award WHERE file = s.rel) ORDER BY seq"
+            f"INSERT INTO temp.unkept SELECT seq, rel FROM temp.scanned s WHERE {_NOT_KEPT}"
         )
         return HeldFiles(self.ledger, int(self._one("SELECT count(*) FROM temp.unkept")))
 
@@ -183,11 +174,16 @@ class HeldFiles:
         return self.count
 
     def __iter__(self) -> Iterator[str]:
-        last = 0
-        while rows := self.ledger.db.execute(
-            "SELECT seq, rel FROM temp.unkept WHERE seq > ? ORDER BY seq LIMIT ?",
-            (last, _PAGE),
-        ).fetchall():
-            last = rows[-1][0]
-            for _, rel in rows:
-                yield rel
+        for _, rel in _by_seq(
+            self.ledger.db, "SELECT seq, rel FROM temp.unkept WHERE seq > ? ORDER BY seq LIMIT ?"
+        ):
+            yield rel
+
+
+def _by_seq(db: sqlite3.Connection, query: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` (``seq`` first, after ``?``, at most ``?`` of them) a page at a
+    time: no statement stays open while the caller writes to the ledger."""
+    last = 0
+    while rows := db.execute(query, (last, _PAGE)).fetchall():
+        last = rows[-1][0]
+        yield from rows
