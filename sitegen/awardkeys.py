@@ -15,7 +15,6 @@ from sitegen.keyring import Keyring
 from sitegen.memo import digest, tree_digest
 from sitegen.model import AwardSummary
 from sitegen.resolve import Catalog
-from sitegen.status import StatusIndexes
 from sitegen.theme import builtin_theme_dir
 
 
@@ -70,23 +69,18 @@ class AwardKeys:
         return cls(badges=badges, digests=digests)
 
     def award(
-        self, summary: AwardSummary, rel: str, evidence: Sequence[str], indexes: StatusIndexes
+        self, summary: AwardSummary, rel: str, evidence: Sequence[str], index: int | None
     ) -> str:
-        """The key of an award: its badge's, its file's and evidence files' digests, its index."""
-        return self.award_of(summary.badge.slug, summary.badge.issuer.slug, summary.id,
-                             self.digests.of(rel), evidence, indexes)
+        """The key of an award: its badge's, its file's and evidence files' digests, its status
+        index."""
+        return self.award_of(summary.badge.slug, self.digests.of(rel), evidence, index)
 
     def award_of(
-        self, badge: str, issuer: str, award_id: str, file_digest: str,
-        evidence: Sequence[str], indexes: StatusIndexes,
+        self, badge: str, file_digest: str, evidence: Sequence[str], index: int | None
     ) -> str:
         """The key of an award from its parts, its file's digest already taken ("" if its
         badge is gone or it has no status index)."""
         badge_key = self.badges.get(badge)
-        table = indexes.by_issuer.get(issuer, {})
-        if badge_key is None or award_id not in table:
+        if badge_key is None or index is None:
             return ""
-        return digest(
-            badge_key, file_digest, *(self.digests.of(e) for e in evidence),
-            str(table[award_id]),
-        )
+        return digest(badge_key, file_digest, *(self.digests.of(e) for e in evidence), str(index))

@@ -17,13 +17,14 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sitegen.model import AwardSummary, Badge, Localized, Revocation
+from sitegen.statuslock import TABLE as STATUS
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +57,8 @@ _SUMMARY = (
 _RECORD = f"file, key, evidence, files, bytes, renewals, {_SUMMARY}"
 # Rows read a page at a time, by id: the caller may update the awards between pages.
 _PAGE = 500
+# An award's status index, from the lock (see :mod:`sitegen.statuslock`); NULL if none.
+_INDEX = f"(SELECT idx FROM {STATUS} s WHERE s.issuer = award.issuer AND s.id = award.id)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,11 +143,11 @@ class Ledger:
         ).fetchone()
         return None if row is None else self._record(row)
 
-    def keep_previous(self, key: Callable[[str, str, str, str], str]) -> None:
+    def keep_previous(self, key: Callable[[str, str, str, int | None], str]) -> None:
         """Keep, in one step, the previous build's awards without evidence whose file's digest
-        this build knows and whose key, ``key(badge, issuer, id, file digest)``, is still the
-        one recorded: on an established site, nearly all of them. Called before any
-        :meth:`add`; the caller checks the others one by one."""
+        this build knows and whose key, ``key(badge, issuer, file digest, status index or
+        None)``, is still the one recorded: on an established site, nearly all of them.
+        Called before any :meth:`add`; the caller checks the others one by one."""
         if not self.has_previous:
             return
         self.db.create_function("award_key", 4, key, deterministic=True)
@@ -153,8 +156,10 @@ class Ledger:
                 f"INSERT INTO award ({_COLUMNS}) SELECT "
                 + ", ".join("1" if c in ("kept", "make") else f"a.{c}"
                             for c in _COLUMNS.split(", "))
-                + " FROM prev.award a JOIN input i ON i.rel = a.file WHERE a.evidence = '[]'"
-                " AND a.key != '' AND a.key = award_key(a.badge, a.issuer, a.id, i.digest)"
+                + " FROM prev.award a JOIN input i ON i.rel = a.file"
+                f" LEFT JOIN {STATUS} s ON s.issuer = a.issuer AND s.id = a.id"
+                " WHERE a.evidence = '[]'"
+                " AND a.key != '' AND a.key = award_key(a.badge, a.issuer, i.digest, s.idx)"
             )
         finally:
             self.db.create_function("award_key", 4, None)
@@ -216,11 +221,20 @@ class Ledger:
         """Every award's id, in order."""
         return (row[0] for row in self.db.execute("SELECT id FROM award ORDER BY id"))
 
-    def ids_and_issuers(self) -> Iterator[tuple[str, str]]:
-        """Every award's id and issuer, in id order."""
-        return ((r[0], r[1]) for r in self.db.execute(
-            "SELECT id, issuer FROM award ORDER BY id"
-        ))
+    def without_index(self) -> Iterator[tuple[str, str]]:
+        """Id and issuer of the awards without a status index, in id order (the caller gives
+        them indexes meanwhile)."""
+        for row in self._pages("issuer", f"{_INDEX} IS NULL"):
+            yield row[0], row[1]
+
+    def gone_from_lock(self, but: Container[str]) -> Iterator[tuple[str, str]]:
+        """Issuer and id of the awards that have a status index but are not in the ledger,
+        leaving out the ids ``but`` names (invalid award files)."""
+        rows = self.db.execute(
+            f"SELECT issuer, id FROM {STATUS} s WHERE NOT EXISTS "
+            "(SELECT 1 FROM award a WHERE a.id = s.id) ORDER BY issuer, id"
+        )
+        return ((r[0], r[1]) for r in rows if r[1] not in but)
 
     def of_renewals(self) -> list[tuple[str, AwardSummary]]:
         """File and summary of every award that renews another or is renewed."""
@@ -244,18 +258,19 @@ class Ledger:
             (renewals, json.dumps(sorted(but))),
         )
 
-    def records(self) -> Iterator[tuple[AwardRecord, bool]]:
-        """The record of every award still to be made, and whether it was kept from the
-        previous build, by id (the caller may plan each award meanwhile)."""
-        for row in self._pages(f"kept, {_RECORD}", "make = 1"):
-            record = self._record(row[2:])
+    def records(self) -> Iterator[tuple[AwardRecord, bool, int]]:
+        """The record of every award still to be made, whether it was kept from the previous
+        build, and its status index, by id (the caller may plan each award meanwhile).
+        Every award has its index by now."""
+        for row in self._pages(f"kept, {_INDEX}, {_RECORD}", "make = 1"):
+            record = self._record(row[3:])
             assert record is not None  # noqa: S101 - this build's awards have its badges
-            yield record, bool(row[1])
+            yield record, bool(row[1]), row[2]
 
-    def to_make(self, *, everything: bool) -> Iterator[tuple[str, str, str]]:
-        """Id, file and issuer of the awards to make (all, or those planned), by id (the
-        caller records each award made meanwhile)."""
-        for row in self._pages("file, issuer", "1" if everything else "make = 1"):
+    def to_make(self, *, everything: bool) -> Iterator[tuple[str, str, int]]:
+        """Id, file and status index of the awards to make (all, or those planned), by id
+        (the caller records each award made meanwhile)."""
+        for row in self._pages(f"file, {_INDEX}", "1" if everything else "make = 1"):
             yield row[0], row[1], row[2]
 
     def _pages(self, columns: str, where: str) -> Iterator[tuple[Any, ...]]:

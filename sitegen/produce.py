@@ -36,7 +36,8 @@ from sitegen.qr import qr_png
 from sitegen.render import Renderer
 from sitegen.renewals import Renewals
 from sitegen.share import render_share_image, share_tagline
-from sitegen.status import LIST_SIZE, StatusIndexes, encode_bitstring
+from sitegen.status import LIST_SIZE, encode_bitstring
+from sitegen.statuslock import StatusIndexes
 from sitegen.theme import Theme
 from sitegen.urls import Urls
 
@@ -287,13 +288,13 @@ def status_lists(
 ) -> dict[int, dict[str, Any]]:
     """The issuer's unsigned status lists, each dated by its latest change (``latest``, the
     latest issuing or revocation of its awards)."""
-    table = indexes.by_issuer.get(issuer.slug, {})
-    bits_set = {table[a.id] for a in revoked}
-    numbers = {index // LIST_SIZE + 1 for index in table.values()} or {1}
+    bits_set = {indexes.index_of(issuer.slug, a.id) for a in revoked}
+    if None in bits_set:  # every award was given one: a revocation is never left out
+        raise ValueError(f"a revoked award of {issuer.slug!r} has no status index")
     lists = {}
-    for number in sorted(numbers):
+    for number in indexes.list_numbers(issuer.slug):
         low = (number - 1) * LIST_SIZE
-        bits = [i - low for i in bits_set if low <= i < low + LIST_SIZE]
+        bits = [i - low for i in bits_set if i is not None and low <= i < low + LIST_SIZE]
         lists[number] = ob3.to_status_list(
             issuer, urls, number=number, encoded=encode_bitstring(bits),
             valid_from=latest or NO_AWARD_DATE,

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from sitegen.awardkeys import package_dirs
 from sitegen.batches import AwardWorker, make_awards
-from sitegen.commands.load import write_lock
 from sitegen.commands.readsite import BuildBase, check_awards, read_base
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.inputs import LOCK_FILE, scan_inputs, stat_of, vouch
@@ -59,7 +58,7 @@ from sitegen.state import (
     read_unchanged,
     state_path,
 )
-from sitegen.status import StatusIndexes, allocate_in_order
+from sitegen.statuslock import StatusIndexes, write_lock
 
 # Above this share of changed awards, a build writes a fresh folder instead of updating.
 FRESH_SHARE = 0.5
@@ -144,10 +143,10 @@ def _build(
     *, workers: int | None, progress: Callable[[int, int], None] | None, shard: Shard | None,
     shards: Sequence[Path] | None, now: datetime | None, template_cache: Path | None,
 ) -> BuildResult:
-    locked = check_awards(base, now=now, workers=workers)
+    indexes = check_awards(base, now=now, workers=workers)
     base.diags.raise_if_errors()  # stage boundary: nothing invalid is signed or published
     previous = base.previous
-    plan = _plan(base, locked, fresh=(
+    plan = _plan(base, indexes, fresh=(
         previous is None or not is_marked(out_dir / MARKER, previous.marker)
     ), shard=shard, shards=shards)
     lock_stat = base.digests.others.get(LOCK_FILE)
@@ -169,7 +168,7 @@ def _build(
         )
 
     # Stage 7: the record for next time.
-    if plan.indexes is not locked:
+    if plan.indexes.grown:
         write_lock(source, plan.indexes)
         lock_stat = stat_of(source / LOCK_FILE)
     warnings = base.diags.sorted()
@@ -194,6 +193,7 @@ class _Plan:
     renewals' digests are in the ledger)."""
 
     indexes: StatusIndexes
+    """Every award's, in the ledger (new awards' given by the plan)."""
     fresh: bool
     """Write a new folder and swap it in (else update the live one award by award)."""
     to_make: Callable[[], Iterator[tuple[str, int, Renewals | None]]]
@@ -209,18 +209,18 @@ class _Plan:
 
 
 def _plan(
-    base: BuildBase, locked: StatusIndexes, *, fresh: bool, shard: Shard | None,
+    base: BuildBase, indexes: StatusIndexes, *, fresh: bool, shard: Shard | None,
     shards: Sequence[Path] | None,
 ) -> _Plan:
     """Give new awards their status index, link renewals, and choose the awards to make:
     all of them in a fresh build (or when most changed), else those whose key changed."""
     ledger = base.ledger
-    indexes = allocate_in_order(ledger.ids_and_issuers(), locked)
+    indexes.allocate(ledger.without_index())
     # An award's page shows its renewals: part of its key.
     renewals = link_renewals(summary for _, summary in ledger.of_renewals())
     ledger.keep_unchanged(renewals=renewal_key(None), but=renewals)
     changed = 0
-    for record, kept in ledger.records():  # the others: new, changed, or with renewals
+    for record, kept, index in ledger.records():  # the others: new, changed, or renewals
         award_id = record.summary.id
         renewal = renewal_key(renewals.get(award_id))
         # A kept award's key was just checked, and its status index never moves.
@@ -228,7 +228,7 @@ def _plan(
         changed += not unchanged
         ledger.plan(award_id, renewals=renewal, make=not unchanged, key=record.key
                     if unchanged else base.keys.award(record.summary, record.file,
-                                                      record.evidence, indexes))
+                                                      record.evidence, index))
     total = len(ledger)
     fresh = fresh or changed > FRESH_SHARE * total
     count = total if fresh else changed
@@ -236,9 +236,9 @@ def _plan(
     def to_make() -> Iterator[tuple[str, int, Renewals | None]]:
         if shards is not None:
             return  # a merge copies the awards' folders from the shards
-        for position, (award_id, rel, issuer) in enumerate(ledger.to_make(everything=fresh)):
+        for position, (award_id, rel, index) in enumerate(ledger.to_make(everything=fresh)):
             if shard is None or shard.takes(position):
-                yield rel, indexes.index_of(issuer, award_id), renewals.get(award_id)
+                yield rel, index, renewals.get(award_id)
 
     owners: dict[str, Path] = {}
     made_from = ""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sitegen.awardkeys import AwardKeys
 from sitegen.batches import Checked, validate_awards
-from sitegen.commands.load import read_lock_file
 from sitegen.config import resolve_config
 from sitegen.content import Repository, read_document, read_documents, read_site_file
 from sitegen.diagnostics import Diagnostics
@@ -26,7 +25,7 @@ from sitegen.renewals import check_renewals
 from sitegen.resolve import Catalog, resolve_catalog
 from sitegen.resolve_award import report_duplicate_award
 from sitegen.state import PreviousBuild, open_previous, staging_path
-from sitegen.status import StatusIndexes, report_removed_awards
+from sitegen.statuslock import StatusIndexes, read_lock_file, report_removed_awards
 from sitegen.theme import Theme, read_theme
 
 
@@ -102,17 +101,18 @@ def check_awards(
 ) -> StatusIndexes:
     """Put every valid award into the ledger: those whose key has not changed as the
     previous build recorded them, the others validated (in workers, reporting into
-    ``base.diags``), with the badge images rendered meanwhile. Returns the status lock."""
+    ``base.diags``), with the badge images rendered meanwhile. Returns the status lock,
+    read into the ledger."""
     diags, repo, ledger, digests = base.diags, base.repo, base.ledger, base.digests
-    lock_yaml, locked = read_lock_file(repo.root, diags)
+    lock_yaml, locked = read_lock_file(repo.root, diags, ledger.db)
     digests.know_previous_awards()
-    ledger.keep_previous(_kept_key(base, locked))
+    ledger.keep_previous(_kept_key(base))
     if ledger.has_previous:
         for rel in digests.award_files():  # not kept above: those with evidence, or changed
             record = ledger.previous_award(rel)
-            if record is not None and record.key == base.keys.award(
-                record.summary, rel, record.evidence, locked
-            ):
+            if record is not None and record.key == base.keys.award(record.summary, rel,
+                    record.evidence, locked.index_of(record.summary.badge.issuer.slug,
+                                                     record.summary.id)):
                 ledger.add(rel, record.summary, record.evidence, kept=record)
     changed = digests.hold_award_files()  # not kept (a duplicate id was not added either)
     invalid_ids: set[str] = set()
@@ -136,21 +136,21 @@ def check_awards(
             report_duplicate_award(doc, award_id, first, diags)
     ledger.finish_adding()
     check_renewals(ledger.of_renewals(), repo, diags, badge_ids=ledger.badge_ids)
-    report_removed_awards(_Declared(ledger, invalid_ids), locked, lock_yaml, diags)
+    report_removed_awards(ledger.gone_from_lock(but=invalid_ids), lock_yaml, diags)
     return locked
 
 
-def _kept_key(base: BuildBase, locked: StatusIndexes) -> Callable[[str, str, str, str], str]:
-    """The key of a previous build's award (without evidence) from its badge, issuer, id and
-    file's digest, as :meth:`AwardKeys.award` gives it ("" if its badge is gone or has
-    changed issuer)."""
+def _kept_key(base: BuildBase) -> Callable[[str, str, str, int | None], str]:
+    """The key of a previous build's award (without evidence) from its badge, issuer, file's
+    digest and status index, as :meth:`AwardKeys.award` gives it ("" if its badge is gone
+    or has changed issuer)."""
     badges, keys = base.catalog.badges, base.keys
 
-    def key(badge: str, issuer: str, award_id: str, file_digest: str) -> str:
+    def key(badge: str, issuer: str, file_digest: str, index: int | None) -> str:
         current = badges.get(badge)
         if current is None or current.issuer.slug != issuer:
             return ""
-        return keys.award_of(badge, issuer, award_id, file_digest, (), locked)
+        return keys.award_of(badge, file_digest, (), index)
 
     return key
 
@@ -164,16 +164,3 @@ def _validated(
             read_images(base.skeleton, base.repo, base.diags, base.memo)
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _Declared:
-    """The id of every award file, valid or not: the ledger's, and the invalid files'."""
-
-    ledger: Ledger
-    invalid: set[str]
-
-    def __contains__(self, award_id: object) -> bool:
-        return award_id in self.invalid or (
-            isinstance(award_id, str) and self.ledger.file_of(award_id) is not None
-        )
