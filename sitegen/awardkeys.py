@@ -1,10 +1,10 @@
-"""The keys that tell a build whether an award must be made again."""
+"""The keys that tell a build whether an award, or a badge's page, must be made again."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +38,10 @@ class AwardKeys:
     """Per badge: its file and image, its issuer's, and everything every award depends
     on (settings, theme, sitegen itself, keys)."""
     digests: InputDigests
+    pages: str = ""
+    """What the pages about many awards (a badge's, with its earners) depend on but those
+    awards: everything every award depends on, and every content file that is not an
+    award's (issuers, badges, endorsements, their images)."""
 
     @classmethod
     def of(
@@ -66,7 +70,10 @@ class AwardKeys:
                          digests.of(badge.image.path))
             for slug, badge in catalog.badges.items()
         }
-        return cls(badges=badges, digests=digests)
+        pages = digest(everything, *(
+            f"{rel}\0{digests.of(rel)}" for rel in sorted(inputs) if rel.startswith("content/")
+        ))
+        return cls(badges=badges, digests=digests, pages=pages)
 
     def award(
         self, summary: AwardSummary, rel: str, evidence: Sequence[str], index: int | None
@@ -84,3 +91,22 @@ class AwardKeys:
         if badge_key is None or index is None:
             return ""
         return digest(badge_key, file_digest, *(self.digests.of(e) for e in evidence), str(index))
+
+
+@dataclass(slots=True)
+class PageKeys:
+    """The key each badge page is made from: its earners' summaries and everything else it
+    depends on. Adding one award to a big site changes one badge's earners: the other
+    badges' pages, lists of thousands of earners, are left as they are."""
+
+    site: str
+    """What every badge page depends on but its earners (see ``AwardKeys.pages``)."""
+    previous: Mapping[str, str]
+    """The keys of the pages in the output, by path (empty when the output is new)."""
+    made: dict[str, str] = field(default_factory=dict)
+    """This build's keys, by path, for the next."""
+
+    def is_unchanged(self, path: str, key: str) -> bool:
+        """Record the key of the page at ``path``; whether the output has it already."""
+        self.made[path] = key
+        return self.previous.get(path) == key

@@ -19,7 +19,7 @@ from pathlib import Path
 from sitegen.content import is_utf8_path, report_bad_name
 from sitegen.diagnostics import Diagnostics
 
-# The status lock, which a build may write (see :mod:`sitegen.status`).
+# The status lock, which a build may write (see :mod:`sitegen.statuslock`).
 LOCK_FILE = "status-indexes.yaml"
 # What a site's folder holds that a build reads (the site's own theme and keys included).
 SOURCE_INPUTS = ("site.yaml", LOCK_FILE, "content", "themes", ".keys")

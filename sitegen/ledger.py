@@ -14,6 +14,7 @@ Without a cache folder the ledger is a temporary file that SQLite removes itself
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -326,6 +327,15 @@ class Ledger:
                     when = datetime.fromisoformat(text)
                     latest = when if latest is None or when > latest else latest
         return latest
+
+    def listed_digest(self, badge: str) -> str:
+        """Digest of what :meth:`listed` gives for ``badge``, read without making summaries."""
+        taken = hashlib.sha256()
+        for row in self.db.execute(
+            f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id", (badge,)
+        ):
+            taken.update(repr(row).encode("utf-8"))
+        return taken.hexdigest()
 
     def listed(self, badge: str | None = None) -> Iterator[AwardSummary]:
         """The listed awards (of one badge, or all), by id."""

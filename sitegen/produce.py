@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sitegen import hosting, ob2, ob3
-from sitegen.awardkeys import package_digest
+from sitegen.awardkeys import PageKeys, package_digest
 from sitegen.bake import OB2, OB3, bake_png, bake_svg
 from sitegen.content import Repository
 from sitegen.crypto.fastcanon import Canonicalizer
@@ -185,16 +185,17 @@ class Maker:
         return ob3.status_entry(list_url, index % LIST_SIZE)
 
     def site_files(
-        self, awards: AwardLists, indexes: StatusIndexes, memo: Memo
-    ) -> Iterator[tuple[str, bytes]]:
+        self, awards: AwardLists, indexes: StatusIndexes, memo: Memo, pages: PageKeys,
+    ) -> Iterator[tuple[str, bytes | None]]:
         """Every file that is not an award's: issuers, badges, status and revocation lists,
         the pages listing them, static assets and hosting files. Each is given as soon as
         it is made, for the caller to write, so the site's files are never held all at once
-        (at 100 000 awards, lists and site map weigh some 15 MB)."""
+        (at 100 000 awards, lists and site map weigh some 15 MB). A badge's page whose key
+        ``pages`` says unchanged is not made: it is given as None, already in the output."""
         site, urls, tr, images = self.workshop.site, self.urls, self.tr, self.workshop.images
         given: set[str] = set()
 
-        def add(path: str, data: bytes) -> tuple[str, bytes]:
+        def add(path: str, data: bytes | None) -> tuple[str, bytes | None]:
             if path in given:
                 raise ValueError(f"output path {path!r} planned twice")
             given.add(path)
@@ -242,8 +243,12 @@ class Maker:
                 yield add(urls.localized(urls.issuer_page(issuer), language),
                           renderer.issuer(issuer))
             for badge in site.badges:
-                yield add(urls.localized(urls.badge_page(badge), language),
-                          renderer.badge(badge, list(awards.listed(badge.slug))))
+                page = urls.localized(urls.badge_page(badge), language)
+                if pages.is_unchanged(page, digest(pages.site, language,
+                                                   awards.listed_digest(badge.slug))):
+                    yield add(page, None)
+                else:
+                    yield add(page, renderer.badge(badge, list(awards.listed(badge.slug))))
             if language == site.config.language:
                 yield add(urls.not_found_page(), renderer.not_found())
         for output, data in endorsement_files(self).items():
@@ -280,6 +285,9 @@ class AwardLists(Protocol):
 
     def listed(self, badge: str | None = None) -> Iterable[AwardSummary]:
         """The awards whose earners chose to be listed (of one badge, or all)."""
+
+    def listed_digest(self, badge: str) -> str:
+        """A digest of what :meth:`listed` gives for one badge."""
 
 
 def status_lists(

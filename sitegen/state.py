@@ -66,6 +66,8 @@ class PreviousBuild:
     archives that carry an output between CI runs (tar, zip) keep no finer time."""
     shared: Mapping[str, int]
     """Size of every file that belongs to no award (pages, lists, assets)."""
+    page_keys: Mapping[str, str]
+    """The key each badge page was made from (see :class:`sitegen.produce.PageKeys`)."""
 
 
 RECORD_VERSION = f"{STATE_VERSION} {__version__}"
@@ -92,6 +94,7 @@ def open_previous(ledger: Ledger, path: Path) -> PreviousBuild | None:
         return PreviousBuild(
             marker=int(facts["marker"]),
             shared={str(k): int(v) for k, v in facts["shared"].items()},
+            page_keys={str(k): str(v) for k, v in facts.get("page_keys", {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         ledger.let_go_of_previous()
@@ -157,8 +160,8 @@ def is_marked(marker: Path, stamp: int) -> bool:
 
 def keep_record(
     path: Path, ledger: Ledger, *, fingerprint: str, marker: int, shared: Mapping[str, int],
-    counts: tuple[int, int], awards: tuple[int, int, int], development: bool,
-    warnings: tuple[Diagnostic, ...], inputs: str,
+    page_keys: Mapping[str, str], counts: tuple[int, int], awards: tuple[int, int, int],
+    development: bool, warnings: tuple[Diagnostic, ...], inputs: str,
 ) -> None:
     """Make the build's ledger the record (atomically), then write its small companion,
     which vouches for ``inputs`` (the digest of every input file's stat at the time of the
@@ -167,7 +170,8 @@ def keep_record(
     count, files, size = awards
     ledger.keep({
         "version": RECORD_VERSION, "fingerprint": fingerprint, "marker": marker,
-        "shared": dict(sorted(shared.items())), "counts": list(counts),
+        "shared": dict(sorted(shared.items())), "page_keys": dict(sorted(page_keys.items())),
+        "counts": list(counts),
     })
     assert ledger.path is not None  # noqa: S101 - a ledger kept as a record has a file
     ledger.path.replace(path)

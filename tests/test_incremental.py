@@ -403,3 +403,52 @@ def test_a_new_file_that_comes_first_takes_the_id_of_an_unchanged_award_as_in_a_
     assert ("award.duplicate-id", "content/awards/2024/a1.yaml") in {
         (code, path) for code, path, _ in found(clean)
     }
+
+
+def test_a_badge_page_is_made_again_only_when_its_earners_or_what_it_shows_changed(
+    site_factory, tmp_path, monkeypatch
+):
+    from sitegen.render import Renderer
+    from tests.conftest import BADGE_YAML, ISSUER_YAML, SITE_YAML, png_bytes
+
+    other = "badge: assidu\nrecipient: {email: d@example.net, name: Grace Hopper, " \
+        "display: full}\nissued: 2024-03-17\nlisted: true\n"
+    root = site_factory({
+        "site.yaml": SITE_YAML + "languages: [fr, en]\n",
+        "content/badges/assidu.yaml": BADGE_YAML.replace("Ponctuel", "Assidu")
+        .replace("ponctuel.png", "assidu.png"),
+        "content/badges/assidu.png": png_bytes(),
+        "content/awards/2024/l.yaml": LISTED, "content/awards/2024/g.yaml": other,
+    })
+    build(root)
+    made: list[str] = []
+    render_badge = Renderer.badge
+
+    def counted(self, badge, listed=()):  # type: ignore[no-untyped-def]
+        made.append(f"{self.tr.language}:{badge.slug}")
+        return render_badge(self, badge, listed)
+
+    monkeypatch.setattr(Renderer, "badge", counted)
+    steps = [
+        # (change, the badge pages made again)
+        ("a listed earner", lambda: (root / "content/awards/2024/l2.yaml").write_text(
+            LISTED.replace("c@", "e@").replace("Ada Lovelace", "Ada King")), {"ponctuel"}),
+        ("an unlisted one", lambda: (root / "content/awards/2024/a2.yaml").write_text(AWARD),
+         set()),
+        ("a shown name", lambda: (root / "content/awards/2024/g.yaml").write_text(
+            other.replace("Grace Hopper", "Grace B. Hopper")), {"assidu"}),
+        ("the issuer", lambda: (root / "content/issuers/atelier.yaml").write_text(
+            ISSUER_YAML.replace("Atelier Test", "Atelier Essai")), {"ponctuel", "assidu"}),
+        ("a badge", lambda: (root / "content/badges/assidu.yaml").write_text(
+            BADGE_YAML.replace("Ponctuel", "Assidue").replace("ponctuel.png", "assidu.png")),
+         {"ponctuel", "assidu"}),  # a theme may show every badge on each badge's page
+        ("nothing they show", lambda: (root / "content/awards/2024/a2.yaml").write_text(
+            AWARD + "narrative: Bravo.\n"), set()),
+    ]
+    for name, change, expected in steps:
+        made.clear()
+        change()
+        assert build(root).mode != "unchanged", name
+        assert sorted(made) == sorted(f"{lang}:{slug}" for lang in ("fr", "en")
+                                      for slug in expected), name
+        assert tree(root / "_site") == clean_build(root, tmp_path / f"clean-{name}"), name

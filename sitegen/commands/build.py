@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sitegen.awardkeys import package_dirs
+from sitegen.awardkeys import PageKeys, package_dirs
 from sitegen.batches import AwardWorker, make_awards
 from sitegen.commands.readsite import BuildBase, check_awards, read_base
 from sitegen.diagnostics import ContentError, Diagnostic
@@ -153,8 +153,11 @@ def _build(
     base.ledger.let_go_of_previous()
     if record_path is not None:
         forget_state(record_path)  # from here the output changes; a record would be stale
-    sizes, made = _make(base, plan, out_dir, workers=workers, progress=progress, shard=shard,
-                        template_cache=template_cache)
+    pages = PageKeys(site=base.keys.pages, previous={} if plan.fresh or previous is None else {
+        path: key for path, key in previous.page_keys.items() if path in previous.shared
+    })
+    sizes, made = _make(base, plan, pages, out_dir, workers=workers, progress=progress,
+                        shard=shard, template_cache=template_cache)
     stamp = mark_output(out_dir / MARKER)
     base.memo.prune()
     development = base.keyring.is_development
@@ -176,7 +179,8 @@ def _build(
     if record_path is not None:
         base.digests.record()
         keep_record(record_path, base.ledger, fingerprint=fingerprint, marker=stamp,
-                    shared=sizes, counts=counts, awards=(awards, files, size),
+                    shared=sizes, page_keys=pages.made, counts=counts,
+                    awards=(awards, files, size),
                     development=development, warnings=warnings,
                     inputs=vouch(base.scanned, lock_stat))
     return BuildResult(
@@ -255,7 +259,7 @@ def _plan(
 
 
 def _make(
-    base: BuildBase, plan: _Plan, out_dir: Path, *, workers: int | None,
+    base: BuildBase, plan: _Plan, pages: PageKeys, out_dir: Path, *, workers: int | None,
     progress: Callable[[int, int], None] | None, shard: Shard | None,
     template_cache: Path | None,
 ) -> tuple[dict[str, int], int]:
@@ -280,7 +284,11 @@ def _make(
     with open_output(out_dir, fresh=plan.fresh) as root:
 
         def write_site_files() -> None:
-            for path, content in maker.site_files(ledger, plan.indexes, base.memo):
+            for path, content in maker.site_files(ledger, plan.indexes, base.memo, pages):
+                if content is None:  # a badge page as the output has it (see PageKeys)
+                    assert previous is not None  # noqa: S101 - only an update keeps pages
+                    sizes[path] = previous.shared[path]
+                    continue
                 if plan.fresh:
                     write_files(root, {path: content})
                 else:
