@@ -8,6 +8,7 @@ validated model; writing is the caller's job.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -234,6 +235,7 @@ class Maker:
                 "share", digest("share", self.workshop.theme_key, image.png, *texts),
                 _share_maker(image.png, texts, fonts_dir),
             ))
+        listed_key = functools.cache(awards.listed_digest)  # the same in every language
         for language, renderer in self.renderers.items():
             yield add(urls.localized(urls.home(), language), renderer.home())
             yield add(urls.localized(urls.verify_page(), language), renderer.verify())
@@ -244,8 +246,7 @@ class Maker:
                           renderer.issuer(issuer))
             for badge in site.badges:
                 page = urls.localized(urls.badge_page(badge), language)
-                if pages.is_unchanged(page, digest(pages.site, language,
-                                                   awards.listed_digest(badge.slug))):
+                if pages.is_unchanged(page, digest(pages.site, language, listed_key(badge.slug))):
                     yield add(page, None)
                 else:
                     yield add(page, renderer.badge(badge, list(awards.listed(badge.slug))))
