@@ -331,24 +331,20 @@ class Ledger:
     def listed_digest(self, badge: str) -> str:
         """Digest of what :meth:`listed` gives for ``badge``, read without making summaries."""
         taken = hashlib.sha256()
-        for row in self.db.execute(
-            f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id", (badge,)
-        ):
+        for row in self._listed_rows(badge):
             taken.update(repr(row).encode("utf-8"))
         return taken.hexdigest()
 
     def listed(self, badge: str | None = None) -> Iterator[AwardSummary]:
         """The listed awards (of one badge, or all), by id."""
+        return (self._summary(row) for row in self._listed_rows(badge))
+
+    def _listed_rows(self, badge: str | None) -> sqlite3.Cursor:
         if badge is None:
-            rows = self.db.execute(
-                f"SELECT {_SUMMARY} FROM award WHERE listed = 1 ORDER BY id"
-            )
-        else:
-            rows = self.db.execute(
-                f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id",
-                (badge,),
-            )
-        return (self._summary(row) for row in rows)
+            return self.db.execute(f"SELECT {_SUMMARY} FROM award WHERE listed = 1 ORDER BY id")
+        return self.db.execute(
+            f"SELECT {_SUMMARY} FROM award WHERE badge = ? AND listed = 1 ORDER BY id", (badge,)
+        )
 
     # The record.
 

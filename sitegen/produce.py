@@ -297,13 +297,16 @@ def status_lists(
 ) -> dict[int, dict[str, Any]]:
     """The issuer's unsigned status lists, each dated by its latest change (``latest``, the
     latest issuing or revocation of its awards)."""
-    bits_set = {indexes.index_of(issuer.slug, a.id) for a in revoked}
-    if None in bits_set:  # every award was given one: a revocation is never left out
-        raise ValueError(f"a revoked award of {issuer.slug!r} has no status index")
+    bits_set: set[int] = set()
+    for award in revoked:
+        index = indexes.index_of(issuer.slug, award.id)
+        if index is None:  # every award was given one: a revocation is never left out
+            raise ValueError(f"revoked award {award.id!r} has no status index")
+        bits_set.add(index)
     lists = {}
     for number in indexes.list_numbers(issuer.slug):
         low = (number - 1) * LIST_SIZE
-        bits = [i - low for i in bits_set if i is not None and low <= i < low + LIST_SIZE]
+        bits = [i - low for i in bits_set if low <= i < low + LIST_SIZE]
         lists[number] = ob3.to_status_list(
             issuer, urls, number=number, encoded=encode_bitstring(bits),
             valid_from=latest or NO_AWARD_DATE,

@@ -13,7 +13,6 @@ import io
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostics, Span
@@ -35,8 +34,6 @@ LOCK_HEADER = (
 )
 # The lock file has one line (about 40 bytes) per award ever published: room for millions.
 MAX_LOCK_BYTES = 256_000_000
-# Rows inserted at a time while the lock is read or new awards get indexes.
-_BATCH = 1000
 _ENTRY = re.compile(r"  (\S+): (0|[1-9][0-9]{0,9})")
 
 
@@ -76,32 +73,29 @@ class StatusIndexes:
 
         Each probes upwards from its preferred index, so the result depends only on the
         lock and the awards."""
-        used: dict[str, tuple[bytearray, list[int]]] = {}  # one byte an index, and a count
-        batch: list[tuple[str, str, int]] = []
-        for award_id, issuer in awards:
-            if issuer not in used:
-                taken = bytearray(LIST_SIZE)
-                count = 0
-                for (index,) in self.db.execute(
-                    f"SELECT idx FROM {TABLE} WHERE issuer = ?", (issuer,)
-                ):
-                    taken[index] = 1
-                    count += 1
-                used[issuer] = (taken, [count])
-            taken, count_of = used[issuer]
-            if count_of[0] >= LIST_SIZE:
-                raise ValueError(f"issuer {issuer!r} has no free status index")
-            index = preferred_index(issuer, award_id)
-            while taken[index]:
-                index = (index + 1) % LIST_SIZE
-            taken[index] = 1
-            count_of[0] += 1
-            batch.append((issuer, award_id, index))
-            if len(batch) >= _BATCH:
-                self.insert(batch)
-                batch = []
-        self.insert(batch)
-        self.grown = self.grown or bool(used)
+        taken: dict[str, bytearray] = {}  # per issuer, one byte an index
+        free: dict[str, int] = {}
+
+        def given() -> Iterator[tuple[str, str, int]]:
+            for award_id, issuer in awards:
+                if issuer not in taken:  # its indexes as the lock gives them
+                    taken[issuer], free[issuer] = bytearray(LIST_SIZE), LIST_SIZE
+                    for (locked,) in self.db.execute(
+                        f"SELECT idx FROM {TABLE} WHERE issuer = ?", (issuer,)
+                    ):
+                        taken[issuer][locked] = 1
+                        free[issuer] -= 1
+                if not free[issuer]:
+                    raise ValueError(f"issuer {issuer!r} has no free status index")
+                index = preferred_index(issuer, award_id)
+                while taken[issuer][index]:
+                    index = (index + 1) % LIST_SIZE
+                taken[issuer][index] = 1
+                free[issuer] -= 1
+                yield issuer, award_id, index
+
+        self.insert(given())
+        self.grown = self.grown or bool(taken)
 
     def lock_lines(self) -> Iterator[str]:
         """The lines of the lock file, sorted, one award a line, given one at a time."""
@@ -113,8 +107,8 @@ class StatusIndexes:
                 yield f"{issuer}:\n"
             yield f"  {award_id}: {index}\n"
 
-    def insert(self, rows: list[tuple[str, str, int]]) -> None:
-        """Add entries (issuer, award id, index) as they are: the caller has checked them."""
+    def insert(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        """Add entries (issuer, award id, index) as they come: the caller has checked them."""
         self.db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?)", rows)
 
 
@@ -171,10 +165,8 @@ def read_written_lock(data: bytes, indexes: StatusIndexes) -> bool:
         return False
     if not text.startswith(LOCK_HEADER):
         return False
-    entries = _written_entries(text[len(LOCK_HEADER):])
     try:
-        while batch := list(islice(entries, _BATCH)):
-            indexes.insert(batch)
+        indexes.insert(_written_entries(text[len(LOCK_HEADER):]))
     except _NotWritten:
         indexes.db.execute(f"DELETE FROM {TABLE}")
         return False
