@@ -14,13 +14,14 @@ a placeholder in each value's place, and the placeholders are looked up in its e
   reference…): its real value joins the cache key and the template is traced again.
 
 So PyLD's expansion of a document is its template's expansion with the values put back.
-From there, a document either fills the template's quads and runs PyLD's ``URDNA2015``,
-or hands the filled expansion to PyLD's own ``to_rdf`` + ``URDNA2015``. Filling quads skips
-PyLD's node map, which merges nodes that share an id and drops values it compares equal;
-that only matters when two filled quads coincide, so such documents take the second way,
-as do templates with ``@index``, ``@graph``, ``@reverse``, ``@included``, JSON literals
-or floating-point numbers. Any doubt (a value that does not fit, a PyLD error) means
-the plain PyLD path. Each template's first document is also compared with that path.
+From there, a document either fills the template's quads and canonicalizes them
+(:mod:`sitegen.crypto.rdfc`), or hands the filled expansion to PyLD's own ``to_rdf`` +
+``URDNA2015``. Filling quads skips PyLD's node map, which merges nodes that share an id
+and drops values it compares equal; that only matters when two filled quads coincide, so
+such documents take the second way, as do templates with ``@index``, ``@graph``,
+``@reverse``, ``@included``, JSON literals or floating-point numbers. Any doubt (a value
+that does not fit, a PyLD error) means the plain PyLD path. Each template's first
+document is also compared with that path.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sitegen.crypto.proof import (
     canonicalize,
     check_safe_mode,
 )
+from sitegen.crypto.rdfc import Quad, canonical_nquads
 
 _IRI_SHAPED = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*")
 """An absolute IRI as PyLD recognizes one (narrower than PyLD's test, never wider)."""
@@ -173,6 +175,8 @@ class Canonicalizer:
         """Documents canonicalized from a template."""
         self.node_map_fills = 0
         """Of those, documents whose filled expansion went through PyLD's ``to_rdf``."""
+        self.n_degree_fills = 0
+        """Of those, documents whose blank nodes needed PyLD's N-degree hashing."""
         self.fallbacks_to_pyld = 0
         """Documents handed to the plain PyLD path."""
         self.self_check_failures = 0
@@ -454,9 +458,11 @@ class Canonicalizer:
 
     def _fill(self, template: _Template, values: list[str]) -> str:
         if template.quads is not None:
-            dataset = self._filled_quads(template.quads, values)
-            if dataset is not None:
-                return str(jsonld.URDNA2015().main(dataset, _OPTIONS))
+            quads = _filled_quads(template.quads, values)
+            if quads is not None:
+                nquads, n_degree = canonical_nquads(quads)
+                self.n_degree_fills += n_degree
+                return nquads
         expanded = json.loads(template.expanded)
         for path, slot in template.places:
             node = expanded
@@ -467,32 +473,15 @@ class Canonicalizer:
         options = {**_OPTIONS, "documentLoader": self.loader}
         return str(_Expanded(expanded).normalize({}, options))
 
-    @staticmethod
-    def _filled_quads(
-        quads: tuple[_Quad, ...], values: list[str]
-    ) -> dict[str, list[dict[str, Any]]] | None:
-        """PyLD's dataset for these values, or None if two quads coincide (PyLD's node map
-        may merge them)."""
-        dataset: dict[str, list[dict[str, Any]]] = {}
-        seen: set[tuple[Any, ...]] = set()
-        for graph, g, s_type, s, s_slot, p_type, p, o_type, o, o_slot, datatype, language in quads:
-            if g >= 0:
-                graph = values[g]
-            if s_slot >= 0:
-                s = values[s_slot]
-            if o_slot >= 0:
-                o = values[o_slot]
-            seen.add((graph, s_type, s, p_type, p, o_type, o, datatype, language))
-            obj = {"type": o_type, "value": o}
-            if datatype is not None:
-                obj["datatype"] = datatype
-            if language is not None:
-                obj["language"] = language
-            dataset.setdefault(graph, []).append(
-                {
-                    "subject": {"type": s_type, "value": s},
-                    "predicate": {"type": p_type, "value": p},
-                    "object": obj,
-                }
-            )
-        return dataset if len(seen) == len(quads) else None
+
+def _filled_quads(quads: tuple[_Quad, ...], values: list[str]) -> list[Quad] | None:
+    """The template's quads with these values, or None if two coincide (PyLD's node map
+    may merge them)."""
+    filled: list[Quad] = []
+    for graph, g, s_type, s, s_slot, p_type, p, o_type, o, o_slot, datatype, language in quads:
+        filled.append((
+            values[g] if g >= 0 else graph, s_type, values[s_slot] if s_slot >= 0 else s,
+            p_type, p, o_type, values[o_slot] if o_slot >= 0 else o, datatype, language,
+        ))
+    return filled if len(set(filled)) == len(filled) else None
+

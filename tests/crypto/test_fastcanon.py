@@ -398,6 +398,22 @@ def test_values_that_become_equal_quads_go_through_pyld_node_map(canon: Canonica
     assert canon.node_map_fills == 1
 
 
+def test_blank_nodes_alike_but_for_their_place_take_pyld_n_degree_hashing(
+    canon: Canonicalizer,
+) -> None:
+    def with_evidence(first: str, second: str) -> dict[str, Any]:
+        doc = copy.deepcopy(OB3_UNSIGNED)
+        doc["evidence"] = [{"type": ["Evidence"], "narrative": text} for text in (first, second)]
+        return doc
+
+    canon.canonicalize(with_evidence("a", "b"))  # the template, checked against PyLD
+    for first, second in (("c", "d"), ("same", "same"), ("e", "f")):
+        assert_same_as_pyld(canon, with_evidence(first, second))
+    # Only the two equal blank evidence nodes needed RDFC's N-degree hashing.
+    assert canon.n_degree_fills == 2  # safe and plain: canonicalized twice above
+    assert canon.fallbacks_to_pyld == 0
+
+
 def test_one_id_in_two_places_merges_like_pyld(canon: Canonicalizer) -> None:
     canon.canonicalize(OB3_UNSIGNED)
     doc = copy.deepcopy(OB3_UNSIGNED)
