@@ -66,6 +66,7 @@ def test_incremental_build_equals_clean_build_after_every_kind_of_change(site_fa
             AWARD + "revoked: {date: 2024-05-01, reason: Erreur}\n")),
         ("unlist", lambda: (root / "content/awards/2024/l.yaml").write_text(
             LISTED.replace("listed: true", "listed: false"))),
+        ("status index moved by hand", lambda: _move_status_index(root)),
         ("delete", lambda: (root / "content/awards/2024/a1.yaml").unlink()),
         ("evidence file", lambda: _add_evidence(root)),
         ("evidence changed", lambda: (root / "content/awards/2024/proof.txt").write_text("v2")),
@@ -78,6 +79,15 @@ def test_incremental_build_equals_clean_build_after_every_kind_of_change(site_fa
         assert result.mode != "unchanged", name
         assert tree(root / "_site") == clean_build(root, tmp_path / f"clean-{name}"), name
         assert build(root).mode == "unchanged", name
+
+
+def _move_status_index(root: Path) -> None:
+    """Give the last award of the lock another status index, as a hand edit would."""
+    lock = root / "status-indexes.yaml"
+    lines = lock.read_text().splitlines(keepends=True)
+    name, _, index = lines[-1].rpartition(": ")
+    lines[-1] = f"{name}: {int(index) + 1}\n"
+    lock.write_text("".join(lines))
 
 
 def _add_evidence(root: Path) -> None:
