@@ -17,20 +17,27 @@ LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 EX = "https://example.org/"
 
 
+def as_quads(dataset: dict[str, list[dict[str, Any]]]) -> list[Quad]:
+    """A dataset in PyLD's form as the tuples ``canonical_nquads`` takes."""
+    return [
+        (graph, t["subject"]["type"], t["subject"]["value"], t["predicate"]["type"],
+         t["predicate"]["value"], t["object"]["type"], t["object"]["value"],
+         t["object"].get("datatype"), t["object"].get("language"))
+        for graph, triples in dataset.items() for t in triples
+    ]
+
+
 def pyld_nquads(quads: list[Quad]) -> str:
-    """PyLD's URDNA2015 of the same dataset."""
+    """PyLD's URDNA2015 of the same dataset (rebuilt from the tuples, checked against them)."""
     dataset: dict[str, list[dict[str, Any]]] = {}
     for graph, s_type, s, p_type, p, o_type, o, datatype, language in quads:
-        obj: dict[str, Any] = {"type": o_type, "value": o}
-        if datatype is not None:
-            obj["datatype"] = datatype
-        if language is not None:
-            obj["language"] = language
+        term = {"type": o_type, "value": o, "datatype": datatype, "language": language}
         dataset.setdefault(graph, []).append({
             "subject": {"type": s_type, "value": s},
             "predicate": {"type": p_type, "value": p},
-            "object": obj,
+            "object": {k: v for k, v in term.items() if v is not None},
         })
+    assert sorted(as_quads(dataset), key=repr) == sorted(quads, key=repr)
     return str(jsonld.URDNA2015().main(copy.deepcopy(dataset), OPTIONS))
 
 
