@@ -21,6 +21,8 @@ TELEPHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?")
 MAX_TEXT = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+"""A control character other than a tab or a line feed."""
 
 
 class Fields:
@@ -121,7 +123,7 @@ class Fields:
                 f"'{key}' is {len(value):,} characters long; the limit is {max_len:,}",
             )
             return None
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        if _CONTROL.search(value):
             self.diags.error(
                 node.span, f"{self.what}.control-character",
                 f"'{key}' contains a control character",

@@ -293,3 +293,22 @@ def test_resolve_accepts_translated_criteria_text(site_factory):
     site, problems = load(root)
     assert problems == []
     assert site.badges[0].criteria_narrative.get("en", "fr") == "Be on time."
+
+
+def test_resolve_reports_control_characters_but_keeps_tabs_and_line_breaks(site_factory):
+    root = site_factory({"content/awards/2024/a1.yaml": """\
+        badge: ponctuel
+        recipient:
+          email: ada@example.net
+        issued: 2024-03-14
+        narrative: "Bravo\\tà toi,\\nAda."
+        """, "content/awards/2024/a2.yaml": """\
+        badge: ponctuel
+        recipient:
+          email: bob@example.net
+        issued: 2024-03-14
+        narrative: "Bravo\\r\\nBob\\u0007"
+        """})
+    _, problems = load(root)
+    assert problems == [("content/awards/2024/a2.yaml", 5, 12, "award.control-character",
+                         "'narrative' contains a control character", None)]
