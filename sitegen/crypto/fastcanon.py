@@ -484,4 +484,3 @@ def _filled_quads(quads: tuple[_Quad, ...], values: list[str]) -> list[Quad] | N
             p_type, p, o_type, values[o_slot] if o_slot >= 0 else o, datatype, language,
         ))
     return filled if len(set(filled)) == len(filled) else None
-

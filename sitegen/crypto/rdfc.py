@@ -2,10 +2,11 @@
 
 A credential's blank nodes (its subject, the subject's identifier, an evidence without
 id) nearly always differ in what they say: each gets its canonical label from the
-sorted first-degree hashes alone (RDFC-1.0, section 4.4.3, step 5), and the N-degree
-hashing, the costly part, never runs. This does just that on plain tuples, with PyLD's
-own N-Quads escaping, and gives up (None) otherwise, so the caller hands the dataset
-to PyLD's ``URDNA2015``. Same output as PyLD whenever it answers.
+sorted first-degree hashes alone (RDFC-1.0's canonicalization algorithm, steps 3 and
+4), and the N-degree hashing of its step 5, the costly part, never runs. This does just
+that on plain tuples, with PyLD's own N-Quads escaping, and gives up (None) otherwise, so
+the caller hands the dataset to PyLD's ``URDNA2015``. Same output as PyLD whenever it
+answers.
 """
 
 from __future__ import annotations
