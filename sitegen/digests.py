@@ -17,7 +17,7 @@ from typing import Any
 
 from sitegen.content import is_content_name
 from sitegen.inputs import AWARDS_FOLDER, FileStat, Scan
-from sitegen.ledger import Ledger
+from sitegen.ledger import Ledger, paged
 from sitegen.state import file_digest
 
 # The award folder's files as scanned, in the order of their path parts (``seq``); and
@@ -180,10 +180,8 @@ class HeldFiles:
             yield rel
 
 
+
 def _by_seq(db: sqlite3.Connection, query: str) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` (``seq`` first, after ``?``, at most ``?`` of them) a page at a
-    time: no statement stays open while the caller writes to the ledger."""
-    last = 0
-    while rows := db.execute(query, (last, _PAGE)).fetchall():
-        last = rows[-1][0]
-        yield from rows
+    time (see :func:`sitegen.ledger.paged`)."""
+    return paged(db, query, after=0, size=_PAGE)

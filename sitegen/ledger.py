@@ -277,13 +277,10 @@ class Ledger:
     def _pages(self, columns: str, where: str) -> Iterator[tuple[Any, ...]]:
         """``id`` and ``columns`` of the awards ``where`` holds, by id, a page at a time: a
         statement is never open on the awards while the caller updates them."""
-        last = ""
-        while rows := self.db.execute(
-            f"SELECT id, {columns} FROM award WHERE id > ? AND {where} ORDER BY id LIMIT ?",
-            (last, _PAGE),
-        ).fetchall():
-            yield from rows
-            last = rows[-1][0]
+        return paged(
+            self.db, f"SELECT id, {columns} FROM award WHERE id > ? AND {where} ORDER BY id "
+            "LIMIT ?", after="", size=_PAGE,
+        )
 
     def keys(self) -> list[tuple[str, str]]:
         """Every award's id and key, by id."""
@@ -389,3 +386,13 @@ class Ledger:
             evidence=tuple(json.loads(evidence)), files=files, bytes=size, renewals=renewals,
         )
 
+
+def paged(
+    db: sqlite3.Connection, query: str, *, after: Any, size: int
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` a page of ``size`` at a time, by its first column: the query
+    takes the last value seen (``after`` to begin) and the page size as its parameters,
+    and orders by that column. No statement stays open while the caller writes to ``db``."""
+    while rows := db.execute(query, (after, size)).fetchall():
+        after = rows[-1][0]
+        yield from rows
