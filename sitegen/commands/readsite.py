@@ -110,10 +110,12 @@ def check_awards(
     if ledger.has_previous:
         for rel in digests.award_files():  # not kept above: those with evidence, or changed
             record = ledger.previous_award(rel)
-            if record is not None and record.key == base.keys.award(record.summary, rel,
-                    record.evidence, locked.index_of(record.summary.badge.issuer.slug,
-                                                     record.summary.id)):
-                ledger.add(rel, record.summary, record.evidence, kept=record)
+            if record is None:
+                continue
+            kept = record.summary
+            index = locked.index_of(kept.badge.issuer.slug, kept.id)
+            if record.key == base.keys.award(kept, rel, record.evidence, index):
+                ledger.add(rel, kept, record.evidence, kept=record)
     changed = digests.hold_award_files()  # not kept (a duplicate id was not added either)
     invalid_ids: set[str] = set()
     for rel, (award_id, summary, evidence, problems, digest) in zip(
