@@ -170,4 +170,3 @@ class _Walk:
     def _keep_run(self, prefix: str, names: list[str], stats: array[int]) -> None:
         if names:
             self.runs.append(_Run(prefix, "/".join(names), stats))
-

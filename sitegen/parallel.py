@@ -142,4 +142,3 @@ def _run(task: tuple[Callable[[Any, Sequence[Any]], list[Any]], Sequence[Any]]) 
     finally:
         if next(_chunk_numbers) % RELEASE_EVERY == 0:
             release_free_memory()
-

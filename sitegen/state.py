@@ -209,4 +209,3 @@ def _decode_diagnostic(row: list[Any]) -> Diagnostic:
         span=Span(path, line, column), severity=Severity(severity), code=code,
         message=message, hint=hint,
     )
-
